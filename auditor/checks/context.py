@@ -1,0 +1,76 @@
+"""Per-photo context handed to checks: the photo, the brand, the area, and shared signals.
+
+Signals are intermediate analyses that several checks read (OCR lines, logo matches,
+network outputs). Each is computed at most once per photo, on first use, by the
+provider registered for its name; the pipeline may seed one (e.g. batched network
+outputs) before the checks run.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from auditor.brandpack import BrandPack
+from auditor.types import Photo
+
+SignalProvider = Callable[["PhotoContext"], Any]
+SIGNALS: dict[str, SignalProvider] = {}
+# Optional batch providers: compute a signal for many photos at once (batched inference).
+BATCH_SIGNALS: dict[str, Callable[[list["PhotoContext"]], list[Any]]] = {}
+
+
+def signal(name: str) -> Callable[[SignalProvider], SignalProvider]:
+    """Decorator: register the provider of signal `name`."""
+
+    def deco(func: SignalProvider) -> SignalProvider:
+        SIGNALS[name] = func
+        return func
+
+    return deco
+
+
+def batch_signal(name: str):
+    """Decorator: register a provider that computes signal `name` for a list of contexts."""
+
+    def deco(func):
+        BATCH_SIGNALS[name] = func
+        return func
+
+    return deco
+
+
+class PhotoContext:
+    def __init__(self, photo: Photo, brand: BrandPack, area: str | None = None):
+        self.photo = photo
+        self.brand = brand
+        self.area = area
+        self._cache: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        """The signal `name`, computed on first use."""
+        if name not in self._cache:
+            try:
+                provider = SIGNALS[name]
+            except KeyError:
+                raise KeyError(f"no provider for signal '{name}' (known: {', '.join(sorted(SIGNALS))})") from None
+            self._cache[name] = provider(self)
+        return self._cache[name]
+
+    def seed(self, name: str, value: Any) -> None:
+        self._cache[name] = value
+
+    def has(self, name: str) -> bool:
+        return name in self._cache
+
+    @property
+    def rgb(self) -> np.ndarray:
+        return self.photo.rgb
+
+    @property
+    def gray(self) -> np.ndarray:
+        """HxW uint8 luma (BT.601) of the working copy."""
+        if "_gray" not in self._cache:
+            rgb = self.photo.rgb.astype(np.float32)
+            self._cache["_gray"] = (rgb @ np.array([0.299, 0.587, 0.114], np.float32)).clip(0, 255).astype(np.uint8)
+        return self._cache["_gray"]

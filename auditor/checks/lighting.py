@@ -1,5 +1,257 @@
-from auditor.checks.registry import register_not_implemented
+"""Lighting: the photo's exposure, night or day, and whether signs are lit at night (EXT-07).
 
-register_not_implemented("lighting.exposure", title_en="Exposure", title_zh="曝光")
-register_not_implemented("lighting.night", title_en="Night scene", title_zh="夜间")
-register_not_implemented("lighting.signs_lit", title_en="Signs lit at night", title_zh="夜间招牌照明")
+All three read luminance statistics of a small copy of the photo (256 px on the long
+side: statistics, not detail), so they cost a few milliseconds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import cv2
+import numpy as np
+
+from auditor.checks.context import PhotoContext
+from auditor.checks.registry import register
+from auditor.types import CheckResult, Finding, Region, Verdict
+
+STATS_SIDE = 256
+
+
+@dataclass(frozen=True)
+class LumaStats:
+    """Luminance (BT.601 luma, 0..255) statistics of a photo."""
+
+    mean: float
+    p5: float
+    p50: float
+    p95: float
+    p995: float
+    clipped: float  # share of pixels >= 250
+    top_mean: float  # mean of the top third (sky or ceiling)
+    top_hue: float  # median OpenCV hue (0..180) of the top third
+    top_saturation: float  # mean saturation (0..255) of the top third
+
+
+def luma_stats(ctx: PhotoContext) -> LumaStats:
+    """Statistics of the photo's luminance, memoised per photo."""
+    if "_luma_stats" not in ctx._cache:
+        rgb = ctx.photo.rgb
+        s = min(1.0, STATS_SIDE / max(rgb.shape[:2]))
+        small = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else rgb
+        g = small.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        h = max(1, g.shape[0] // 3)
+        hsv = cv2.cvtColor(np.ascontiguousarray(small[:h]), cv2.COLOR_RGB2HSV)
+        p5, p50, p95, p995 = np.percentile(g, [5, 50, 95, 99.5])
+        ctx._cache["_luma_stats"] = LumaStats(
+            mean=float(g.mean()), p5=float(p5), p50=float(p50), p95=float(p95), p995=float(p995),
+            clipped=float(np.mean(g >= 250)), top_mean=float(g[:h].mean()),
+            top_hue=float(np.median(hsv[..., 0])), top_saturation=float(hsv[..., 1].mean()),
+        )
+    return ctx._cache["_luma_stats"]
+
+
+# --------------------------------------------------------------------------- exposure
+
+
+@register(
+    "lighting.exposure",
+    title_en="Exposure",
+    title_zh="曝光",
+    defaults={
+        "dark_mean": 60.0,  # mean luma under this is dark ...
+        "dark_mean_with_lights": 50.0,  # ... or under this when light sources are in view (a lit night scene)
+        "dark_mean_no_highlights": 68.0,  # ... or under this when nothing in the frame is bright
+        "lights_p995": 180.0,  # brightest 0.5% at least this bright: light sources in view
+        "no_highlights_p995": 150.0,
+        "over_clipped": 0.20,  # share of clipped pixels that makes a photo overexposed
+        "over_median": 215.0,  # or a median this bright
+    },
+)
+def exposure(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
+    st = luma_stats(ctx)
+    if st.p995 >= params["lights_p995"]:
+        dark_limit = params["dark_mean_with_lights"]
+    elif st.p995 < params["no_highlights_p995"]:
+        dark_limit = params["dark_mean_no_highlights"]
+    else:
+        dark_limit = params["dark_mean"]
+    values = {"mean_luma": round(st.mean, 1), "p5": round(st.p5, 1), "p50": round(st.p50, 1),
+              "p95": round(st.p95, 1), "p995": round(st.p995, 1), "clipped": round(st.clipped, 4)}
+    thresholds = {"dark_mean": dark_limit, "over_clipped": params["over_clipped"], "over_median": params["over_median"]}
+    if st.clipped > params["over_clipped"] or st.p50 > params["over_median"]:
+        margin = max(st.clipped - params["over_clipped"], (st.p50 - params["over_median"]) / 255)
+        return CheckResult("lighting.exposure", Verdict.FAIL, confidence=_conf(margin * 4),
+                           message=f"overexposed: {st.clipped:.0%} of the photo is clipped white, median luma {st.p50:.0f}",
+                           values={"exposure": "overexposed", **values}, thresholds=thresholds)
+    if st.mean < dark_limit:
+        return CheckResult("lighting.exposure", Verdict.FAIL, confidence=_conf((dark_limit - st.mean) / 15),
+                           message=f"too dark: mean luma {st.mean:.0f} < {dark_limit:.0f}",
+                           values={"exposure": "dark", **values}, thresholds=thresholds)
+    return CheckResult("lighting.exposure", Verdict.PASS, confidence=_conf((st.mean - dark_limit) / 15),
+                       message=f"exposure ok: mean luma {st.mean:.0f}, {st.clipped:.1%} clipped",
+                       values={"exposure": "ok", **values}, thresholds=thresholds)
+
+
+def _conf(margin: float) -> float:
+    """Confidence 0.5..1 from a margin in units where 1 is clearly decided."""
+    return float(0.5 + 0.5 * np.clip(margin, 0.0, 1.0))
+
+
+# --------------------------------------------------------------------------- night
+
+
+def night_evidence(ctx: PhotoContext, params: Mapping[str, Any]) -> tuple[bool, float, str, dict[str, Any]]:
+    """(night, confidence, reason, measured) for the photo."""
+    st = luma_stats(ctx)
+    top_ratio = st.top_mean / max(st.mean, 1.0)
+    measured: dict[str, Any] = {"mean_luma": round(st.mean, 1), "top_mean_luma": round(st.top_mean, 1),
+                                "top_ratio": round(top_ratio, 3), "p995": round(st.p995, 1)}
+    taken = ctx.photo.exif.taken_at
+    if taken is not None:
+        measured["exif_hour"] = taken.hour
+        h = taken.hour
+        if (h >= params["night_from_hour"] or h < params["night_until_hour"]) and st.mean < params["lit_indoor_mean"]:
+            return True, 0.85, f"taken at {taken:%H:%M} and not brightly lit", measured
+        if params["day_from_hour"] <= h < params["day_until_hour"]:
+            return False, 0.85, f"taken at {taken:%H:%M} (daytime)", measured
+    # Outdoors at night the sky is darker than the rest and lamps or lit signs are in view;
+    # an underexposed or dark indoor frame is dark all over, or bright at its top (ceiling lights).
+    lamps_under_dark_sky = (st.mean < params["night_max_mean"] and top_ratio < params["night_max_top_ratio"]
+                            and st.p995 >= params["night_min_p995"])
+    twilight_sky = (st.top_mean < params["twilight_max_top_mean"] and st.top_saturation > params["twilight_min_saturation"]
+                    and params["twilight_hue"][0] <= st.top_hue <= params["twilight_hue"][1])
+    if lamps_under_dark_sky:
+        margin = min((params["night_max_mean"] - st.mean) / 40, (params["night_max_top_ratio"] - top_ratio) / 0.3,
+                     (st.p995 - params["night_min_p995"]) / 50)
+        return True, _conf(margin), "dark sky above lit lamps or signs", measured
+    if twilight_sky:
+        return True, 0.6, "deep blue twilight sky", measured
+    if st.mean < params["night_max_mean"]:
+        return False, 0.6, "dark all over without a dark sky over lights (dark indoor or underexposed)", measured
+    return False, _conf((st.mean - params["night_max_mean"]) / 40), "daylight brightness", measured
+
+
+@register(
+    "lighting.night",
+    title_en="Night scene",
+    title_zh="夜间",
+    defaults={
+        "night_max_mean": 90.0,
+        "night_max_top_ratio": 0.90,  # top third darker than the photo's mean
+        "night_min_p995": 150.0,  # bright light sources in view
+        "twilight_max_top_mean": 70.0,
+        "twilight_min_saturation": 100.0,
+        "twilight_hue": [95, 135],  # OpenCV hue of a blue sky
+        "night_from_hour": 19,
+        "night_until_hour": 6,
+        "day_from_hour": 8,
+        "day_until_hour": 17,
+        "lit_indoor_mean": 110.0,
+    },
+)
+def night(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
+    is_night, conf, reason, measured = night_evidence(ctx, params)
+    return CheckResult("lighting.night", Verdict.PASS, confidence=conf,
+                       message=("night" if is_night else "day") + f": {reason}",
+                       values={"night": is_night, **measured},
+                       thresholds={k: params[k] for k in ("night_max_mean", "night_max_top_ratio", "night_min_p995")})
+
+
+# --------------------------------------------------------------------------- signs lit
+
+
+def sign_regions(ctx: PhotoContext, min_height_px: float) -> list[tuple[str, Region]]:
+    """Sign regions on the photo: logo quads and OCR text lines, as ("logo"|"text", region)."""
+    out: list[tuple[str, Region]] = []
+    for m in ctx.get("logo") or ():
+        if not (m.deprecated or m.foreign):
+            out.append(("logo", m.region))
+    for line in ctx.get("text") or ():
+        if getattr(line, "kind", "line") == "line" and line.region.height >= min_height_px:
+            out.append(("text", line.region))
+    return out
+
+
+def region_contrast(gray: np.ndarray, region: Region, ring_scale: float = 0.6) -> tuple[float, float] | None:
+    """(brightness inside = 90th percentile luma, surroundings = median luma of a ring around it).
+
+    `gray` is HxW uint8; the ring extends `ring_scale` x the region's height beyond it.
+    """
+    h, w = gray.shape
+    x0, y0, x1, y1 = region.xyxy
+    pad = max(4.0, ring_scale * (y1 - y0))
+    X0, Y0 = int(max(0, x0 - pad)), int(max(0, y0 - pad))
+    X1, Y1 = int(min(w, x1 + pad)), int(min(h, y1 + pad))
+    if X1 - X0 < 3 or Y1 - Y0 < 3:
+        return None
+    win = gray[Y0:Y1, X0:X1]
+    inner = np.zeros(win.shape, np.uint8)
+    poly = region.polygon or ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    cv2.fillPoly(inner, [np.round(np.array(poly) - [X0, Y0]).astype(np.int32)], 1)
+    inside, ring = win[inner > 0], win[inner == 0]
+    if inside.size < 4 or ring.size < 4:
+        return None
+    return float(np.percentile(inside, 90)), float(np.median(ring))
+
+
+@register(
+    "lighting.signs_lit",
+    title_en="Signs lit at night",
+    title_zh="夜间招牌照明",
+    defaults={
+        "min_contrast": 1.8,  # sign brightness / surroundings (luma + 10) at least this ...
+        "min_luma": 110.0,  # ... and the sign's bright part at least this bright
+        "min_text_height_px": 8.0,
+    },
+    needs=("text", "logo"),
+)
+def signs_lit(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
+    from auditor.checks.registry import get_check
+
+    night_params = {**get_check("lighting.night").defaults,
+                    **{k: v for k, v in params.items() if k in get_check("lighting.night").defaults}}
+    is_night, night_conf, reason, _ = night_evidence(ctx, night_params)
+    thresholds = {"min_contrast": params["min_contrast"], "min_luma": params["min_luma"]}
+    if not is_night:
+        return CheckResult("lighting.signs_lit", Verdict.NOT_APPLICABLE, confidence=night_conf,
+                           message=f"not a night photo ({reason}): sign lighting is judged at night",
+                           values={"signs_lit": None, "worst_contrast": None, "night": False}, thresholds=thresholds)
+    gray = ctx.gray
+    findings: list[Finding] = []
+    contrasts: list[float] = []
+    for kind, region in sign_regions(ctx, params["min_text_height_px"]):
+        m = region_contrast(gray, region)
+        if m is None:
+            continue
+        inside, ring = m
+        contrast = (inside + 10.0) / (ring + 10.0)
+        lit = contrast >= params["min_contrast"] and inside >= params["min_luma"]
+        contrasts.append(contrast if lit else min(contrast, 0.999 * params["min_contrast"]))
+        findings.append(Finding(
+            "lit_sign" if lit else "dark_sign",
+            f"{kind} {'lit' if lit else 'not lit'}: brightness {inside:.0f} vs surroundings {ring:.0f} (x{contrast:.1f})",
+            region, measured={"brightness": round(inside, 1), "surroundings": round(ring, 1), "contrast": round(contrast, 2)},
+            thresholds=thresholds, confidence=_conf(abs(contrast - params["min_contrast"]) / params["min_contrast"] * 2),
+        ))
+    if not findings:
+        return CheckResult("lighting.signs_lit", Verdict.UNSURE, confidence=0.3,
+                           message="night photo, but no sign (logo or text) was found to judge",
+                           values={"signs_lit": None, "worst_contrast": None, "night": True, "signs": 0},
+                           thresholds=thresholds)
+    dark = [f for f in findings if f.kind == "dark_sign"]
+    worst = min(f.measured["contrast"] for f in findings)
+    # A sign is lit when its brightest region is lit; stray dark text (a plate, a poster) does not fail it,
+    # so the verdict follows the largest sign regions.
+    largest = sorted(findings, key=lambda f: -f.region.area)[: max(1, len(findings) // 2)]
+    lit_ok = not any(f.kind == "dark_sign" for f in largest)
+    conf = float(np.mean([f.confidence for f in largest])) * night_conf ** 0.5
+    return CheckResult(
+        "lighting.signs_lit", Verdict.PASS if lit_ok else Verdict.FAIL, confidence=conf,
+        message=(f"{len(findings) - len(dark)} of {len(findings)} sign regions lit" if lit_ok
+                 else f"dark sign at night: contrast x{worst:.1f} < x{params['min_contrast']}"),
+        findings=tuple(findings),
+        values={"signs_lit": lit_ok, "worst_contrast": round(worst, 3), "night": True, "signs": len(findings),
+                "dark_signs": len(dark)},
+        thresholds=thresholds,
+    )

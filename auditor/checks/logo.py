@@ -1,6 +1,446 @@
-from auditor.checks.registry import register_not_implemented
+"""Logos (EXT-01, EXT-02): find the brand's marks by local features, verified geometrically.
 
-register_not_implemented("logo.present", title_en="Brand logo present", title_zh="品牌标识")
-register_not_implemented("logo.placement", title_en="Logo placement", title_zh="标识位置")
-register_not_implemented("logo.condition", title_en="Logo condition", title_zh="标识状况")
-register_not_implemented("logo.wrong_mark", title_en="Wrong or outdated mark", title_zh="错误或旧标识")
+The `logo` signal matches the photo against EVERY reference of the brand pack (artwork,
+photos of the installed sign by day and lit at night, the brand's deprecated marks and
+look-alike foreign marks): SIFT features, a ratio test per reference, a USAC (MAGSAC)
+homography, then strict verification (auditor.geometry) and an appearance check (the
+photo warped into the reference frame must show the reference's edges, not just a few
+of them). Where several references claim the same place, the one that explains it best
+wins, so a look-alike mark that shares the brand's ring is reported as the look-alike.
+
+Checks: logo.present, logo.placement, logo.condition, logo.wrong_mark.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import cv2
+import numpy as np
+
+from auditor import colour, geometry
+from auditor.brandpack import BrandPack, LogoReference
+from auditor.checks.context import PhotoContext, signal
+from auditor.checks.registry import register
+from auditor.types import CheckResult, Finding, Region, Verdict
+
+FEATURE_SIDE = 1024  # the photo's long side for feature detection
+REF_SIDE = 320  # references are described at this long side
+RATIO = 0.8  # Lowe's ratio test
+RANSAC_PX = 4.0  # reprojection threshold at FEATURE_SIDE
+MAX_INSTANCES = 3  # per reference
+APPEARANCE_SIDE = 96  # the warped-patch comparison runs at this size
+MIN_APPEARANCE = 0.30  # edge correlation needed to accept a match
+SIFT_FEATURES = 3000
+
+
+@dataclass(frozen=True, eq=False)
+class LogoMatch:
+    """One verified occurrence of a reference logo on the photo."""
+
+    reference_id: str
+    kind: str  # artwork / photo_day / photo_night
+    deprecated: bool
+    foreign: bool
+    region: Region  # quad of the mark (polygon) in ctx.photo.rgb pixels
+    inliers: int
+    spread: float  # inlier hull / mark area in the reference, 0..1
+    appearance: float  # edge correlation of the warped photo with the reference, -1..1
+    score: float  # 0..1
+    confidence: float  # 0..1
+    homography: tuple[tuple[float, ...], ...]  # 3x3, reference pixels -> rgb pixels
+    ref_size: tuple[int, int]  # (w, h) of the reference as described
+    mark_box: tuple[float, float, float, float]  # xyxy of the mark in the reference
+    runner_up: str | None = None  # the other reference that claimed this place, if any
+    runner_up_score: float | None = None
+
+    @property
+    def current(self) -> bool:
+        return not (self.deprecated or self.foreign)
+
+
+# --------------------------------------------------------------------------- references
+
+
+@dataclass(frozen=True, eq=False)
+class _RefFeatures:
+    ref: LogoReference
+    size: tuple[int, int]
+    mark_box: tuple[float, float, float, float]
+    rgb: np.ndarray  # HxWx3 uint8 at `size` (composited over mid grey where transparent)
+    alpha: np.ndarray  # HxW float32 0..1
+    edges: np.ndarray  # APPEARANCE_SIDE^2 float32, normalised edge map
+    edge_mask: np.ndarray  # APPEARANCE_SIDE^2 bool, where the comparison counts
+    points: np.ndarray  # Nx2 float32 keypoint positions
+    descriptors: np.ndarray  # NxD float32
+
+
+_ref_cache: dict[tuple, list[_RefFeatures]] = {}
+_ref_lock = threading.Lock()
+
+
+def _detector():
+    return cv2.SIFT_create(nfeatures=SIFT_FEATURES, contrastThreshold=0.03)
+
+
+def _mark_box(alpha: np.ndarray, gray: np.ndarray) -> tuple[float, float, float, float]:
+    """xyxy of the mark: its opaque part, or for an opaque photo the part with most edges."""
+    h, w = alpha.shape
+    if alpha.min() < 0.5:
+        ys, xs = np.nonzero(alpha > 0.5)
+    else:
+        mag = cv2.GaussianBlur(np.abs(cv2.Laplacian(gray, cv2.CV_32F)), (0, 0), 3)
+        ys, xs = np.nonzero(mag > np.percentile(mag, 80))
+    if len(xs) < 10:
+        return (0.0, 0.0, float(w), float(h))
+    x0, x1 = np.percentile(xs, [1, 99])
+    y0, y1 = np.percentile(ys, [1, 99])
+    return (float(x0), float(y0), float(x1 + 1), float(y1 + 1))
+
+
+def _edge_map(gray: np.ndarray) -> np.ndarray:
+    """Gradient magnitude, blurred a little and normalised to zero mean, unit std."""
+    g = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), 1.0)
+    mag = cv2.magnitude(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+    mag = cv2.GaussianBlur(mag, (0, 0), 1.5)
+    return mag
+
+
+def _describe_reference(ref: LogoReference) -> _RefFeatures:
+    rgba = ref.rgba
+    s = REF_SIDE / max(rgba.shape[:2])
+    rgba = cv2.resize(rgba, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    alpha = rgba[..., 3].astype(np.float32) / 255.0
+    rgb = rgba[..., :3].astype(np.float32)
+    det = _detector()
+    pts, descs = [], []
+    transparent = alpha.min() < 0.5
+    # Transparent artwork is described over a dark and over a light ground: a mark looks like
+    # either polarity on a real facade (blue letters on white, white letters on blue).
+    grounds = (0.0, 255.0) if transparent else (None,)
+    for ground in grounds:
+        comp = rgb if ground is None else rgb * alpha[..., None] + ground * (1 - alpha[..., None])
+        gray = cv2.cvtColor(comp.astype(np.uint8), cv2.COLOR_RGB2GRAY)
+        pad = 16  # room so keypoints on the outline get full support
+        g = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(ground or 0)) if ground is not None \
+            else cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        for scale in (1.0, 0.5):  # a second, smaller copy helps with small logos in photos
+            gs = g if scale == 1.0 else cv2.resize(g, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            kps, d = det.detectAndCompute(gs, None)
+            if d is None:
+                continue
+            p = np.array([k.pt for k in kps], np.float32) / scale - pad
+            pts.append(p)
+            descs.append(d.astype(np.float32))
+    points = np.vstack(pts) if pts else np.zeros((0, 2), np.float32)
+    descriptors = np.vstack(descs) if descs else np.zeros((0, 128), np.float32)
+    grey_ground = (rgb * alpha[..., None] + 128 * (1 - alpha[..., None])).astype(np.uint8)
+    gray = cv2.cvtColor(grey_ground, cv2.COLOR_RGB2GRAY)
+    box = _mark_box(alpha, gray)
+    edges, mask = _reference_edges(gray, alpha, box)
+    return _RefFeatures(ref, (rgba.shape[1], rgba.shape[0]), box, grey_ground, alpha, edges, mask, points, descriptors)
+
+
+def _box_transform(box: tuple[float, float, float, float]) -> np.ndarray:
+    """3x3 mapping the reference's mark box onto the APPEARANCE_SIDE square."""
+    x0, y0, x1, y1 = box
+    sx = APPEARANCE_SIDE / max(x1 - x0, 1e-6)
+    sy = APPEARANCE_SIDE / max(y1 - y0, 1e-6)
+    return np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy], [0, 0, 1]], np.float64)
+
+
+def _reference_edges(gray: np.ndarray, alpha: np.ndarray, box) -> tuple[np.ndarray, np.ndarray]:
+    t = _box_transform(box)
+    g = cv2.warpPerspective(gray, t, (APPEARANCE_SIDE, APPEARANCE_SIDE), flags=cv2.INTER_AREA)
+    e = _edge_map(g)
+    mask = e > np.percentile(e, 40)  # edges of the reference and their neighbourhood ...
+    mask |= cv2.dilate((e > np.percentile(e, 75)).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    return e, mask
+
+
+def reference_features(brand: BrandPack) -> list[_RefFeatures]:
+    """The brand's references, described once per process (keyed by the pack's files)."""
+    key = (brand.id, str(brand.root), tuple((r.id, str(r.path), r.rgba.shape) for r in brand.logos))
+    with _ref_lock:
+        if key not in _ref_cache:
+            _ref_cache[key] = [_describe_reference(r) for r in brand.logos]
+        return _ref_cache[key]
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def _appearance(gray_small: np.ndarray, h_ref_to_small: np.ndarray, rf: _RefFeatures) -> float:
+    """Edge correlation (-1..1) between the reference's mark and the photo warped onto it."""
+    t = _box_transform(rf.mark_box)
+    h_small_to_box = t @ np.linalg.inv(h_ref_to_small)
+    patch = cv2.warpPerspective(gray_small, h_small_to_box, (APPEARANCE_SIDE, APPEARANCE_SIDE),
+                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    e = _edge_map(patch)
+    a, b = e[rf.edge_mask], rf.edges[rf.edge_mask]
+    a = a - a.mean()
+    b = b - b.mean()
+    den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / den) if den > 1e-6 else 0.0
+
+
+def _match_reference(rf: _RefFeatures, kp_xy: np.ndarray, desc: np.ndarray, matcher,
+                     gray_small: np.ndarray, img_size: tuple[int, int], params: Mapping[str, Any]) -> list[dict]:
+    if len(rf.descriptors) < 4 or len(desc) < 4:
+        return []
+    knn = matcher.knnMatch(rf.descriptors, desc, k=2)
+    pairs = [(m.queryIdx, m.trainIdx) for m, *rest in (k for k in knn if k)
+             if not rest or m.distance < params["ratio"] * rest[0].distance]
+    # One photo keypoint may answer several reference keypoints (the two grounds, two scales): keep the first.
+    seen: set[int] = set()
+    pairs = [(q, t) for q, t in pairs if not (t in seen or seen.add(t))]
+    found: list[dict] = []
+    for _ in range(MAX_INSTANCES):
+        if len(pairs) < params["min_inliers"]:
+            break
+        src = rf.points[[q for q, _ in pairs]].astype(np.float32)
+        dst = kp_xy[[t for _, t in pairs]].astype(np.float32)
+        H, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, params["ransac_px"], maxIters=2000, confidence=0.995)
+        if H is None or mask is None:
+            break
+        inl = mask.ravel().astype(bool)
+        v = geometry.verify_homography(H, rf.size, img_size, src[inl], len(pairs), rf.mark_box,
+                                       {"min_inliers": params["min_inliers"]})
+        if not v.ok:
+            break
+        app = _appearance(gray_small, H, rf)
+        found.append({"rf": rf, "H": H, "v": v, "inliers": int(inl.sum()), "appearance": app})
+        pairs = [p for p, i in zip(pairs, inl) if not i]
+    return found
+
+
+def _score(inliers: int, spread: float, appearance: float) -> float:
+    return float(np.clip(0.6 * appearance + 0.25 * min(1.0, inliers / 40) + 0.15 * min(1.0, spread / 0.6), 0, 1))
+
+
+def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | None = None) -> tuple[LogoMatch, ...]:
+    """Every verified logo occurrence on `rgb` (HxWx3 uint8), best first.
+
+    Overlapping claims by several references are resolved in favour of the best score;
+    the loser is kept on the winner as `runner_up`.
+    """
+    p = {"ratio": RATIO, "ransac_px": RANSAC_PX, "min_inliers": 10, "min_appearance": MIN_APPEARANCE,
+         "feature_side": FEATURE_SIDE, **(params or {})}
+    refs = reference_features(brand)
+    if not refs:
+        return ()
+    h, w = rgb.shape[:2]
+    s = min(1.0, p["feature_side"] / max(h, w))
+    small = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else rgb
+    gray_small = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY)
+    kps, desc = _detector().detectAndCompute(gray_small, None)
+    if desc is None or len(kps) < 4:
+        return ()
+    kp_xy = np.array([k.pt for k in kps], np.float32)
+    matcher = cv2.BFMatcher(cv2.NORM_L2)
+    desc = desc.astype(np.float32)
+    cands: list[dict] = []
+    for rf in refs:
+        cands.extend(_match_reference(rf, kp_xy, desc, matcher, gray_small, (gray_small.shape[1], gray_small.shape[0]), p))
+    for c in cands:
+        c["score"] = _score(c["inliers"], c["v"].measured.get("spread", 0.0), c["appearance"])
+    cands = [c for c in cands if c["appearance"] >= p["min_appearance"]]
+    cands.sort(key=lambda c: -c["score"])
+    to_rgb = np.diag([1 / s, 1 / s, 1.0])
+    out: list[LogoMatch] = []
+    taken: list[tuple[Region, dict]] = []
+    for c in cands:
+        quad = c["v"].quad / s
+        region = Region.from_polygon([(float(x), float(y)) for x, y in quad])
+        rival = next((t for r, t in taken if r.iou(region) > 0.3), None)
+        if rival is not None:
+            if rival.get("runner_up") is None and rival["rf"].ref.id != c["rf"].ref.id:
+                rival["runner_up"] = c
+            continue
+        taken.append((region, c))
+        c["region"] = region
+    for region, c in taken:
+        rf, ru = c["rf"], c.get("runner_up")
+        H = to_rgb @ c["H"]
+        conf = float(np.clip(0.35 + 0.65 * (c["score"] - 0.2) / 0.5, 0.0, 1.0))
+        out.append(LogoMatch(
+            reference_id=rf.ref.id, kind=rf.ref.kind, deprecated=rf.ref.deprecated, foreign=rf.ref.foreign,
+            region=region, inliers=c["inliers"], spread=float(c["v"].measured.get("spread", 0.0)),
+            appearance=round(c["appearance"], 4), score=round(c["score"], 4), confidence=round(conf, 4),
+            homography=tuple(tuple(float(v) for v in row) for row in H), ref_size=rf.size, mark_box=rf.mark_box,
+            runner_up=None if ru is None else ru["rf"].ref.id,
+            runner_up_score=None if ru is None else round(ru["score"], 4),
+        ))
+    return tuple(out)
+
+
+@signal("logo")
+def _logo_signal(ctx: PhotoContext) -> tuple[LogoMatch, ...]:
+    return find_logos(ctx.photo.rgb, ctx.brand)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _best_current(ctx: PhotoContext) -> LogoMatch | None:
+    current = [m for m in ctx.get("logo") if m.current]
+    return max(current, key=lambda m: m.score) if current else None
+
+
+def _logo_finding(m: LogoMatch, message: str, kind: str = "logo") -> Finding:
+    return Finding(kind, message, m.region,
+                   measured={"reference": m.reference_id, "reference_kind": m.kind, "inliers": m.inliers,
+                             "spread": round(m.spread, 3), "appearance": m.appearance, "score": m.score},
+                   thresholds={"min_appearance": MIN_APPEARANCE}, confidence=m.confidence)
+
+
+@register("logo.present", title_en="Brand logo present", title_zh="品牌标识",
+          defaults={"min_confidence": 0.5}, needs=("logo",))
+def logo_present(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
+    current = sorted((m for m in ctx.get("logo") if m.current), key=lambda m: -m.score)
+    sure = [m for m in current if m.confidence >= params["min_confidence"]]
+    if sure:
+        best = sure[0]
+        return CheckResult("logo.present", Verdict.PASS, confidence=best.confidence, score=best.score,
+                           message=f"brand logo found ({len(sure)}x, best via {best.reference_id}, {best.inliers} inliers)",
+                           findings=tuple(_logo_finding(m, f"brand logo ({m.reference_id})") for m in sure),
+                           values={"present": True, "score": best.score, "count": len(sure)},
+                           thresholds={"min_confidence": params["min_confidence"]})
+    if current:
+        best = current[0]
+        return CheckResult("logo.present", Verdict.UNSURE, confidence=best.confidence, score=best.score,
+                           message=f"a weak match of the brand logo (confidence {best.confidence:.2f})",
+                           findings=(_logo_finding(best, "possible brand logo"),),
+                           values={"present": False, "score": best.score, "count": 0},
+                           thresholds={"min_confidence": params["min_confidence"]})
+    return CheckResult("logo.present", Verdict.FAIL, confidence=0.6, score=0.0,
+                       message="brand logo not found", values={"present": False, "score": 0.0, "count": 0},
+                       thresholds={"min_confidence": params["min_confidence"]})
+
+
+def _tilt_deg(quad: Sequence[tuple[float, float]]) -> float:
+    """In-plane tilt from the quad's left and right edges (perspective leaves verticals vertical)."""
+    q = np.asarray(quad, np.float64)
+    angles = []
+    for top, bottom in ((q[0], q[3]), (q[1], q[2])):
+        dx, dy = bottom - top
+        angles.append(np.degrees(np.arctan2(dx, dy)))
+    return float(np.mean(angles))
+
+
+@register("logo.placement", title_en="Logo placement", title_zh="标识位置", defaults={}, needs=("logo",))
+def logo_placement(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
+    best = _best_current(ctx)
+    zone = ctx.brand.placement
+    thresholds = {"zone": list(zone.xyxy), "min_width": zone.min_width, "max_width": zone.max_width,
+                  "max_tilt_deg": zone.max_tilt_deg}
+    if best is None:
+        return CheckResult("logo.placement", Verdict.NOT_APPLICABLE, confidence=0.5,
+                           message="no brand logo found to judge its placement",
+                           values={"placement_ok": None, "relative_width": None, "tilt_deg": None}, thresholds=thresholds)
+    h, w = ctx.photo.rgb.shape[:2]
+    x0, y0, x1, y1 = best.region.xyxy
+    rel_w = (x1 - x0) / w
+    cx, cy = (x0 + x1) / 2 / w, (y0 + y1) / 2 / h
+    zx0, zy0, zx1, zy1 = zone.xyxy
+    inside = zx0 <= cx <= zx1 and zy0 <= cy <= zy1
+    tilt = _tilt_deg(best.region.polygon)
+    problems = []
+    if not inside:
+        problems.append(f"centre ({cx:.2f}, {cy:.2f}) outside the zone {list(zone.xyxy)}")
+    if not zone.min_width <= rel_w <= zone.max_width:
+        problems.append(f"width {rel_w:.1%} of the photo outside {zone.min_width:.0%}..{zone.max_width:.0%}")
+    if abs(tilt) > zone.max_tilt_deg:
+        problems.append(f"tilted {tilt:.1f} deg (max {zone.max_tilt_deg:g})")
+    ok = not problems
+    zone_region = Region((zx0 * w, zy0 * h, zx1 * w, zy1 * h))
+    findings = (
+        _logo_finding(best, f"logo: width {rel_w:.1%}, tilt {tilt:.1f} deg"),
+        Finding("placement_zone", "where the logo belongs", zone_region, confidence=1.0),
+    )
+    return CheckResult("logo.placement", Verdict.PASS if ok else Verdict.FAIL, confidence=best.confidence * 0.9,
+                       message="logo placed to standard" if ok else "; ".join(problems), findings=findings,
+                       values={"placement_ok": ok, "relative_width": round(rel_w, 4), "tilt_deg": round(tilt, 2),
+                               "centre": [round(cx, 3), round(cy, 3)], "inside_zone": inside},
+                       thresholds=thresholds)
+
+
+def _warp_to_reference(rgb: np.ndarray, m: LogoMatch) -> np.ndarray:
+    H = np.array(m.homography)
+    w, h = m.ref_size
+    return cv2.warpPerspective(rgb, np.linalg.inv(H), (w, h), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+
+
+@register("logo.condition", title_en="Logo condition", title_zh="标识状况",
+          defaults={"max_delta_e": 15.0, "min_contrast": 1.25, "max_damaged_share": 0.25, "disagree_sigma": 1.2},
+          needs=("logo",))
+def logo_condition(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
+    best = _best_current(ctx)
+    thresholds = {k: params[k] for k in ("max_delta_e", "min_contrast", "max_damaged_share")}
+    if best is None:
+        return CheckResult("logo.condition", Verdict.NOT_APPLICABLE, confidence=0.5,
+                           message="no brand logo found to judge its condition",
+                           values={"delta_e": None, "contrast": None, "damaged_share": None}, thresholds=thresholds)
+    rf = next(r for r in reference_features(ctx.brand) if r.ref.id == best.reference_id)
+    rgb = ctx.photo.rgb
+    small = rgb[:: max(1, rgb.shape[0] // 256), :: max(1, rgb.shape[1] // 256)]
+    gains = colour.white_balance_gains(small)
+    warped = _warp_to_reference(rgb, best)
+    mark = rf.alpha > 0.5
+    if mark.all():  # an opaque reference photo: compare inside its mark box
+        mark = np.zeros_like(mark)
+        x0, y0, x1, y1 = (int(v) for v in rf.mark_box)
+        mark[y0:y1, x0:x1] = True
+    ground = cv2.dilate(mark.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool) & ~mark
+    if mark.sum() < 20:
+        return CheckResult("logo.condition", Verdict.UNSURE, confidence=0.3, message="reference mark too small to compare",
+                           values={"delta_e": None, "contrast": None, "damaged_share": None}, thresholds=thresholds)
+    photo_mark = colour.apply_white_balance(warped[mark], gains).astype(np.float64)
+    ref_mark = rf.rgb[mark].astype(np.float64)
+    de = float(np.median(colour.ciede2000(colour.srgb_to_lab(photo_mark / 255.0), colour.srgb_to_lab(ref_mark / 255.0))))
+    gray_w = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    in_l = float(np.median(gray_w[mark]))
+    out_l = float(np.median(gray_w[ground])) if ground.any() else in_l
+    contrast = (max(in_l, out_l) + 10) / (min(in_l, out_l) + 10)
+    # Damage: where the photo disagrees with the reference's structure after matching gain and offset.
+    ref_gray = cv2.cvtColor(rf.rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    a = cv2.GaussianBlur(gray_w, (0, 0), 1.5)[mark]
+    b = cv2.GaussianBlur(ref_gray, (0, 0), 1.5)[mark]
+    a = (a - a.mean()) / (a.std() + 1e-3)
+    b = (b - b.mean()) / (b.std() + 1e-3)
+    if np.corrcoef(a, b)[0, 1] < 0:  # the mark appears in the other polarity (white on blue vs blue on white)
+        b = -b
+    damaged = float(np.mean(np.abs(a - b) > params["disagree_sigma"])) if b.std() > 0.05 else 0.0
+    problems = []
+    if de > params["max_delta_e"]:
+        problems.append(f"colour off the reference (ΔE00 {de:.1f} > {params['max_delta_e']:g})")
+    if contrast < params["min_contrast"]:
+        problems.append(f"low contrast against its background (x{contrast:.2f})")
+    if damaged > params["max_damaged_share"]:
+        problems.append(f"{damaged:.0%} of the mark differs from the reference (dirt, fading or damage)")
+    ok = not problems
+    values = {"delta_e": round(de, 2), "contrast": round(contrast, 3), "damaged_share": round(damaged, 3),
+              "reference": best.reference_id}
+    return CheckResult("logo.condition", Verdict.PASS if ok else Verdict.FAIL, confidence=best.confidence * 0.8,
+                       message="logo in good condition" if ok else "; ".join(problems),
+                       findings=(_logo_finding(best, "logo condition: " + ("ok" if ok else "; ".join(problems)),
+                                               "logo" if ok else "logo_condition"),),
+                       values=values, thresholds=thresholds)
+
+
+@register("logo.wrong_mark", title_en="Wrong or outdated mark", title_zh="错误或旧标识",
+          defaults={"min_confidence": 0.5}, needs=("logo",))
+def logo_wrong_mark(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
+    wrong = [m for m in ctx.get("logo") if not m.current and m.confidence >= params["min_confidence"]]
+    if not wrong:
+        return CheckResult("logo.wrong_mark", Verdict.PASS, confidence=0.7, message="no outdated or foreign mark found",
+                           values={"wrong_marks": []}, thresholds={"min_confidence": params["min_confidence"]})
+    findings = tuple(
+        _logo_finding(m, f"{'outdated' if m.deprecated else 'foreign'} mark {m.reference_id}"
+                         + (f" (beat {m.runner_up})" if m.runner_up else ""), "wrong_mark")
+        for m in wrong)
+    return CheckResult("logo.wrong_mark", Verdict.FAIL, confidence=max(m.confidence for m in wrong),
+                       message="wrong mark: " + ", ".join(sorted({m.reference_id for m in wrong})),
+                       findings=findings, values={"wrong_marks": sorted({m.reference_id for m in wrong})},
+                       thresholds={"min_confidence": params["min_confidence"]})

@@ -1,5 +1,394 @@
-from auditor.checks.registry import register_not_implemented
+"""people.detect, people.uniform, people.badge: staff, their uniform colours and name badges.
 
-register_not_implemented("people.detect", title_en="People", title_zh="人员")
-register_not_implemented("people.uniform", title_en="Uniforms", title_zh="工作服")
-register_not_implemented("people.badge", title_en="Name badges", title_zh="胸卡")
+Persons come from the learned person head (`net` signal), confirmed by OpenCV Haar
+faces where a face is seen in the head part of the box. For each person the torso
+and leg colours are measured (k-means in Lab over the clothing, skin removed, the
+largest cluster wins so shadows and background slivers do not), matched to the
+brand's uniform roles by CIEDE2000, and the chest is searched for a badge: a small
+light card with straight edges that stands out from the shirt.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import cv2
+import numpy as np
+
+from auditor.checks import netsignal
+from auditor.checks.context import signal
+from auditor.checks.netsignal import NetOutputs
+from auditor.checks.registry import register
+from auditor.types import CheckResult, Finding, Region, Verdict
+
+_ = netsignal  # the `net` signal's providers register on import
+
+CANDIDATE_SCORE = 0.2  # persons below this head score are not analysed at all
+FACE_BOOST = 0.15  # added to a person's score when a face sits in the head part of its box
+
+# Parts of a person box (fractions of its width and height), standing pose.
+TORSO = (0.25, 0.22, 0.75, 0.50)
+LEGS = (0.30, 0.60, 0.70, 0.92)
+CHEST = (0.15, 0.18, 0.85, 0.50)
+
+
+@dataclass(frozen=True)
+class Badge:
+    box_xyxy: tuple[float, float, float, float]
+    contrast: float  # L* difference card - shirt
+    fill: float  # share of the card's bounding box that is card
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class RoleMatch:
+    role: str | None  # best role within tolerance, None when no role fits
+    nearest: str | None  # nearest role whatever the distance
+    distance: float  # CIEDE2000 of the worst-matching part to the nearest role's colours
+    tolerance: float
+    season: str | None
+
+
+@dataclass(frozen=True)
+class PersonSeen:
+    box_xyxy: tuple[float, float, float, float]
+    score: float  # detector score in [0, 1], after face confirmation
+    face: bool
+    torso_lab: tuple[float, float, float] | None
+    legs_lab: tuple[float, float, float] | None
+    role: RoleMatch | None
+    badge: Badge | None
+
+
+# ---------------------------------------------------------------- signal: persons of a photo
+
+@signal("persons")
+def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
+    """Every candidate person (score >= CANDIDATE_SCORE) with colours, role and badge."""
+    net: NetOutputs = ctx.get("net")
+    if net.person_boxes_xyxy is None:
+        return ()
+    rgb = ctx.photo.rgb
+    lab = _lab(rgb)
+    faces = detect_faces(ctx.gray)
+    text_lines = ctx.get("text") if ctx.has("text") else ()
+    out = []
+    for box, score in zip(net.person_boxes_xyxy, net.person_scores):
+        if score < CANDIDATE_SCORE:
+            continue
+        box = tuple(float(v) for v in box)
+        face = _has_face(box, faces)
+        torso = dominant_colour(lab, rgb, _part(box, TORSO))
+        legs = dominant_colour(lab, rgb, _part(box, LEGS))
+        badge = find_badge(lab, _part(box, CHEST), box, torso, text_lines)
+        role = match_role(torso, legs, ctx.brand, None)
+        out.append(PersonSeen(box, min(1.0, float(score) + (FACE_BOOST if face else 0.0)), face, torso, legs, role, badge))
+    return tuple(out)
+
+
+def _persons(ctx, threshold: float) -> list[PersonSeen]:
+    return [p for p in ctx.get("persons") if p.score >= threshold]
+
+
+# ---------------------------------------------------------------- checks
+
+@register("people.detect", title_en="People", title_zh="人员", defaults={"threshold": 0.45}, needs=("net",))
+def detect_people(ctx, params: Mapping[str, Any]) -> CheckResult:
+    net: NetOutputs = ctx.get("net")
+    thr = float(params["threshold"])
+    if net.person_boxes_xyxy is None:
+        return CheckResult("people.detect", Verdict.UNSURE, 0.0, message="no weights for the person head (run `auditor train --head people`)",
+                           values={"count": None}, thresholds={"threshold": thr})
+    persons = _persons(ctx, thr)
+    findings = tuple(_person_finding(p, thr) for p in persons)
+    near = [float(s) for s in net.person_scores if thr * 0.6 <= s < thr]
+    conf = min([p.score for p in persons], default=1.0 - max(near, default=0.0))
+    values = {"count": len(persons), "faces": sum(p.face for p in persons),
+              "roles": [p.role.role if p.role else None for p in persons],
+              "badges": [p.badge is not None for p in persons]}
+    return CheckResult("people.detect", Verdict.PASS, conf, message=f"{len(persons)} person(s) found",
+                       findings=findings, values=values, thresholds={"threshold": thr})
+
+
+def _person_finding(p: PersonSeen, thr: float) -> Finding:
+    measured: dict[str, Any] = {"score": round(p.score, 3), "face": p.face,
+                                "torso_hex": _hex(p.torso_lab), "legs_hex": _hex(p.legs_lab),
+                                "torso_lab": _round(p.torso_lab), "legs_lab": _round(p.legs_lab),
+                                "badge": p.badge is not None}
+    if p.role is not None:
+        measured.update(role=p.role.role, nearest_role=p.role.nearest, role_distance=round(p.role.distance, 2))
+    if p.badge is not None:
+        measured.update(badge_text=p.badge.text, badge_contrast=round(p.badge.contrast, 1))
+    role = p.role.role if p.role and p.role.role else "no role"
+    return Finding("person", f"person ({role}{', badge' if p.badge else ''})", Region(p.box_xyxy), measured,
+                   {"threshold": thr}, p.score)
+
+
+@register(
+    "people.uniform", title_en="Uniforms", title_zh="工作服",
+    defaults={"mode": "roles", "threshold": 0.45, "season": None, "consistency_tolerance": 12.0},
+    needs=("net",),
+)
+def check_uniforms(ctx, params: Mapping[str, Any]) -> CheckResult:
+    mode = params["mode"]
+    if mode not in ("roles", "palette", "consistency"):
+        raise ValueError(f"people.uniform: mode must be roles, palette or consistency, got {mode!r}")
+    net: NetOutputs = ctx.get("net")
+    if net.person_boxes_xyxy is None:
+        return CheckResult("people.uniform", Verdict.UNSURE, 0.0, message="no weights for the person head",
+                           values={"uniform_ok": None, "roles": []})
+    if not ctx.brand.roles:
+        return CheckResult("people.uniform", Verdict.NOT_APPLICABLE, 1.0, message="the brand sets no uniform roles",
+                           values={"uniform_ok": None, "roles": []})
+    persons = [p for p in _persons(ctx, float(params["threshold"])) if p.torso_lab is not None]
+    if not persons:
+        return CheckResult("people.uniform", Verdict.NOT_APPLICABLE, 1.0, message="nobody in view",
+                           values={"uniform_ok": None, "roles": []})
+    season = params.get("season")
+    matches = [match_role(p.torso_lab, p.legs_lab, ctx.brand, season) for p in persons]
+    bad: list[Finding] = []
+    tol_c = float(params["consistency_tolerance"])
+    if mode == "consistency":
+        groups: dict[str, list[int]] = {}
+        for i, m in enumerate(matches):
+            groups.setdefault(m.nearest or "?", []).append(i)
+        for role, idx in groups.items():
+            for a in idx:
+                worst = max((_delta_e(persons[a].torso_lab, persons[b].torso_lab) for b in idx if b != a), default=0.0)
+                if worst > tol_c:
+                    bad.append(_uniform_finding(persons[a], matches[a], f"wears different colours from other {role} staff "
+                                                f"(ΔE {worst:.1f})", {"delta_e_to_peers": round(worst, 2)}, {"consistency_tolerance": tol_c}))
+    else:
+        for p, m in zip(persons, matches):
+            ok = m.role is not None if mode == "roles" else _torso_in_palette(p.torso_lab, ctx.brand, season)
+            if not ok:
+                bad.append(_uniform_finding(p, m, f"clothing colour {_hex(p.torso_lab)} matches no uniform role "
+                                            f"(nearest {m.nearest}, ΔE {m.distance:.1f} > {m.tolerance:.1f})",
+                                            {"role_distance": round(m.distance, 2)}, {"tolerance": m.tolerance}))
+    roles = [m.role for m in matches]
+    values = {"uniform_ok": not bad, "roles": roles, "mode": mode,
+              "distances": [round(m.distance, 2) for m in matches]}
+    if bad:
+        return CheckResult("people.uniform", Verdict.FAIL, 0.8, message=f"{len(bad)} of {len(persons)} not in uniform",
+                           findings=tuple(bad), values=values)
+    return CheckResult("people.uniform", Verdict.PASS, 0.8, message=f"{len(persons)} in uniform: " + ", ".join(str(r) for r in roles),
+                       values=values)
+
+
+def _uniform_finding(p: PersonSeen, m: RoleMatch, msg: str, measured: dict, thresholds: dict) -> Finding:
+    measured = {**measured, "torso_hex": _hex(p.torso_lab), "legs_hex": _hex(p.legs_lab), "nearest_role": m.nearest}
+    return Finding("uniform", msg, Region(p.box_xyxy), measured, thresholds, 0.8)
+
+
+@register("people.badge", title_en="Name badges", title_zh="胸卡", defaults={"threshold": 0.45}, needs=("net",))
+def check_badges(ctx, params: Mapping[str, Any]) -> CheckResult:
+    net: NetOutputs = ctx.get("net")
+    if net.person_boxes_xyxy is None:
+        return CheckResult("people.badge", Verdict.UNSURE, 0.0, message="no weights for the person head",
+                           values={"badge_visible": None, "with_badge": 0, "without_badge": 0})
+    persons = _persons(ctx, float(params["threshold"]))
+    if not persons:
+        return CheckResult("people.badge", Verdict.NOT_APPLICABLE, 1.0, message="nobody in view",
+                           values={"badge_visible": None, "with_badge": 0, "without_badge": 0})
+    with_b = [p for p in persons if p.badge is not None]
+    without = [p for p in persons if p.badge is None]
+    findings = [Finding("badge", "badge" + (f": {p.badge.text}" if p.badge.text else ""), Region(p.badge.box_xyxy),
+                        {"contrast": round(float(p.badge.contrast), 1), "fill": round(float(p.badge.fill), 2), "text": p.badge.text},
+                        {}, 0.7) for p in with_b]
+    findings += [Finding("no_badge", "no name badge seen on this person", Region(p.box_xyxy), {}, {}, 0.6) for p in without]
+    values = {"badge_visible": bool(with_b), "with_badge": len(with_b), "without_badge": len(without),
+              "texts": [p.badge.text for p in with_b if p.badge.text]}
+    verdict = Verdict.FAIL if without else Verdict.PASS
+    return CheckResult("people.badge", verdict, 0.7, message=f"{len(with_b)} of {len(persons)} wear a badge",
+                       findings=tuple(findings), values=values)
+
+
+# ---------------------------------------------------------------- colour measurement
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """HxWx3 float32 CIE Lab (L 0..100) of an sRGB uint8 image."""
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+
+
+def _part(box, frac) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    return (int(x0 + frac[0] * w), int(y0 + frac[1] * h), int(np.ceil(x0 + frac[2] * w)), int(np.ceil(y0 + frac[3] * h)))
+
+
+def skin_mask(rgb: np.ndarray) -> np.ndarray:
+    """HxW bool: skin-coloured pixels (YCrCb box rule) of an RGB uint8 image."""
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    cr, cb = ycc[..., 1], ycc[..., 2]
+    return (cr >= 138) & (cr <= 173) & (cb >= 77) & (cb <= 127) & (ycc[..., 0] > 60)
+
+
+def dominant_colour(lab: np.ndarray, rgb: np.ndarray, box_xyxy, k: int = 3) -> tuple[float, float, float] | None:
+    """Median Lab of the largest k-means cluster of a clothing region, skin excluded.
+
+    Clustering weighs lightness at half so a shadowed fold joins its cloth, while a
+    different garment or background stays apart. None when the region is empty.
+    """
+    H, W = lab.shape[:2]
+    x0, y0, x1, y1 = max(0, box_xyxy[0]), max(0, box_xyxy[1]), min(W, box_xyxy[2]), min(H, box_xyxy[3])
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    step = max(1, int(np.sqrt((x1 - x0) * (y1 - y0) / 1500)))
+    patch = lab[y0:y1:step, x0:x1:step].reshape(-1, 3)
+    skin = skin_mask(np.ascontiguousarray(rgb[y0:y1:step, x0:x1:step])).reshape(-1)
+    if (~skin).sum() >= 0.3 * len(skin):
+        patch = patch[~skin]
+    if len(patch) < k:
+        return tuple(float(v) for v in np.median(patch, axis=0)) if len(patch) else None
+    feats = patch * np.array([0.5, 1.0, 1.0], np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    cv2.setRNGSeed(0)
+    _, labels, _ = cv2.kmeans(feats.astype(np.float32), k, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    biggest = np.bincount(labels.ravel(), minlength=k).argmax()
+    return tuple(float(v) for v in np.median(patch[labels.ravel() == biggest], axis=0))
+
+
+def match_role(torso, legs, brand, season: str | None) -> RoleMatch | None:
+    """The brand role whose uniform colours the person wears.
+
+    A role lists the colours of its uniform (e.g. dark suit + white shirt); the torso
+    colour and, when measured, the leg colour must each be near one of them. Distance
+    is the worse part's CIEDE2000 to its nearest role colour; the role fits when every
+    part is within that colour's tolerance. Seasons: the given one (plus "all"), or
+    every season when None.
+    """
+    if torso is None or not brand.roles:
+        return None
+    best: tuple[float, str, float, str | None] | None = None
+    fitting: tuple[float, str, float, str | None] | None = None
+    for role in brand.roles:
+        for s, names in role.colours.items():
+            if season is not None and s not in (season, "all"):
+                continue
+            colours = [brand.palette[n] for n in names if n in brand.palette]
+            if not colours:
+                continue
+            worst, tol, ok = 0.0, 0.0, True
+            for part in (torso, legs):
+                if part is None:
+                    continue
+                d, pc = min(((_delta_e(part, pc.lab), pc) for pc in colours), key=lambda t: t[0])
+                ok &= d <= pc.tolerance
+                if d >= worst:
+                    worst, tol = d, pc.tolerance
+            cand = (worst, role.id, tol, s)
+            if best is None or worst < best[0]:
+                best = cand
+            if ok and (fitting is None or worst < fitting[0]):
+                fitting = cand
+    if best is None:
+        return None
+    chosen = fitting or best
+    return RoleMatch(fitting[1] if fitting else None, best[1], chosen[0], chosen[2], chosen[3])
+
+
+def _delta_e(lab1, lab2) -> float:
+    from auditor.colour import ciede2000
+
+    return float(ciede2000(np.asarray(lab1, np.float64), np.asarray(lab2, np.float64)))
+
+
+def _torso_in_palette(torso, brand, season) -> bool:
+    for role in brand.roles:
+        for s, names in role.colours.items():
+            if season is not None and s not in (season, "all"):
+                continue
+            for n in names:
+                pc = brand.palette.get(n)
+                if pc is not None and _delta_e(torso, pc.lab) <= pc.tolerance:
+                    return True
+    return False
+
+
+# ---------------------------------------------------------------- badge
+
+def find_badge(lab: np.ndarray, chest_xyxy, person_xyxy, shirt_lab, text_lines: Sequence = ()) -> Badge | None:
+    """A name badge on the chest: a compact, rectangular patch clearly lighter than the shirt.
+
+    Card size must be plausible for the person (3-35 % of the person's width, aspect 0.6-4).
+    """
+    H, W = lab.shape[:2]
+    x0, y0, x1, y1 = max(0, chest_xyxy[0]), max(0, chest_xyxy[1]), min(W, chest_xyxy[2]), min(H, chest_xyxy[3])
+    if x1 - x0 < 6 or y1 - y0 < 6:
+        return None
+    L = lab[y0:y1, x0:x1, 0]
+    shirt_L = float(np.median(L)) if shirt_lab is None else float(shirt_lab[0])
+    pw = person_xyxy[2] - person_xyxy[0]
+    best: Badge | None = None
+    for delta in (22.0, 15.0):
+        mask = (L >= shirt_L + delta).astype(np.uint8)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for i in range(1, n):
+            bx, by, bw, bh, area = stats[i]
+            if not (0.03 * pw <= bw <= 0.35 * pw) or bh < 3 or not (0.6 <= bw / bh <= 4.0):
+                continue
+            fill = area / float(bw * bh)
+            if fill < 0.7:
+                continue
+            inside = L[by:by + bh, bx:bx + bw][labels[by:by + bh, bx:bx + bw] == i]
+            contrast = float(np.median(inside)) - shirt_L
+            cand = Badge((float(x0 + bx), float(y0 + by), float(x0 + bx + bw), float(y0 + by + bh)), contrast, float(fill))
+            if best is None or cand.contrast * cand.fill > best.contrast * best.fill:
+                best = cand
+        if best is not None:
+            break
+    if best is not None and text_lines:
+        words = [t.text for t in text_lines if _inside(t.region.center, best.box_xyxy, margin=0.3)]
+        if words:
+            best = Badge(best.box_xyxy, best.contrast, best.fill, " ".join(words))
+    return best
+
+
+def _inside(pt, box, margin: float = 0.0) -> bool:
+    x0, y0, x1, y1 = box
+    mx, my = (x1 - x0) * margin, (y1 - y0) * margin
+    return x0 - mx <= pt[0] <= x1 + mx and y0 - my <= pt[1] <= y1 + my
+
+
+# ---------------------------------------------------------------- faces (OpenCV Haar)
+
+_face_cascade = None
+
+
+def detect_faces(gray: np.ndarray, max_side: int = 640) -> np.ndarray:
+    """(N, 4) xyxy frontal faces (OpenCV Haar cascade) in the pixels of `gray` (HxW uint8)."""
+    global _face_cascade
+    if _face_cascade is None:
+        _face_cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    s = min(1.0, max_side / max(gray.shape))
+    small = cv2.resize(gray, (int(gray.shape[1] * s), int(gray.shape[0] * s)), interpolation=cv2.INTER_AREA) if s < 1 else gray
+    faces = _face_cascade.detectMultiScale(small, scaleFactor=1.15, minNeighbors=5, minSize=(16, 16))
+    if len(faces) == 0:
+        return np.zeros((0, 4), np.float32)
+    f = np.asarray(faces, np.float32) / s
+    return np.stack([f[:, 0], f[:, 1], f[:, 0] + f[:, 2], f[:, 1] + f[:, 3]], 1)
+
+
+def _has_face(box, faces: np.ndarray) -> bool:
+    x0, y0, x1, y1 = box
+    head = (x0, y0 - 0.05 * (y1 - y0), x1, y0 + 0.3 * (y1 - y0))
+    for fx0, fy0, fx1, fy1 in faces:
+        fw = fx1 - fx0
+        if _inside(((fx0 + fx1) / 2, (fy0 + fy1) / 2), head) and 0.1 * (x1 - x0) <= fw <= 0.8 * (x1 - x0):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- small helpers
+
+def _hex(lab) -> str | None:
+    if lab is None:
+        return None
+    px = np.array([[lab]], np.float32)
+    rgb = np.clip(cv2.cvtColor(px, cv2.COLOR_Lab2RGB)[0, 0] * 255 + 0.5, 0, 255).astype(int)
+    return "#{:02X}{:02X}{:02X}".format(*rgb)
+
+
+def _round(lab):
+    return None if lab is None else [round(float(v), 1) for v in lab]

@@ -1,0 +1,126 @@
+"""The one module that runs torch: backbone + heads, loaded once per process, batched.
+
+`run_net(rgbs)` returns one `NetOutputs` per photo. CPU by default, CUDA when
+present; `set_threads(n)` (or AUDITOR_TORCH_THREADS) sets torch's CPU threads.
+`use_weights(path)` switches to other head weights (a folder of <head>.pt files, or
+one head file) for `auditor evaluate --weights`.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from auditor.checks.netsignal import NetOutputs
+from models.backbone import LiteBackbone, prepare
+from models.heads import HEAD_NAMES, decode_people, load_head
+
+DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "models" / "weights"
+PERSON_CANDIDATE_THRESHOLD = 0.15  # checks apply their own, higher, threshold
+
+_lock = threading.Lock()
+_weights: dict[str, Path] = {}  # head -> file, overriding the default folder
+_model: "NetModel | None" = None
+
+
+@dataclass(frozen=True, eq=False)
+class NetModel:
+    backbone: LiteBackbone
+    heads: dict  # head name -> nn.Module
+    paths: dict  # head name -> str path
+    device: torch.device
+
+
+def set_threads(n: int) -> None:
+    """Number of CPU threads torch may use (1 for the one-core benchmark)."""
+    torch.set_num_threads(max(1, int(n)))
+
+
+def use_weights(path: str | Path) -> None:
+    """Use head weights from `path`: a folder of <head>.pt files or a single head file.
+
+    Heads missing from a folder keep the shipped weights. The model reloads on next use.
+    """
+    global _model
+    p = Path(path)
+    if p.is_dir():
+        found = {h: p / f"{h}.pt" for h in HEAD_NAMES if (p / f"{h}.pt").is_file()}
+        if not found:
+            raise FileNotFoundError(f"{p}: no head weights ({', '.join(h + '.pt' for h in HEAD_NAMES)}) in this folder")
+    elif p.is_file():
+        name, _, _ = load_head(p)
+        found = {name: p}
+    else:
+        raise FileNotFoundError(f"{p}: no such weights file or folder")
+    with _lock:
+        _weights.update(found)
+        _model = None
+
+
+def reset_weights() -> None:
+    """Back to the shipped weights (models/weights/)."""
+    global _model
+    with _lock:
+        _weights.clear()
+        _model = None
+
+
+def get_model() -> NetModel:
+    """The backbone and heads, loaded on first call and shared afterwards."""
+    global _model
+    with _lock:
+        if _model is None:
+            if os.environ.get("AUDITOR_TORCH_THREADS"):
+                set_threads(int(os.environ["AUDITOR_TORCH_THREADS"]))
+            device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            heads, paths = {}, {}
+            for name in HEAD_NAMES:
+                path = _weights.get(name, DEFAULT_WEIGHTS_DIR / f"{name}.pt")
+                if path.is_file():
+                    _, head, _ = load_head(path)
+                    heads[name] = head.to(device)
+                    paths[name] = str(path)
+            _model = NetModel(LiteBackbone().to(device), heads, paths, device)
+        return _model
+
+
+def run_net(rgbs: Sequence[np.ndarray], batch_size: int = 8) -> list[NetOutputs]:
+    """Network outputs for HxWx3 uint8 RGB photos (batched by input shape)."""
+    model = get_model()
+    prepared = [prepare(rgb) for rgb in rgbs]
+    results: list[NetOutputs | None] = [None] * len(rgbs)
+    by_shape: dict[tuple, list[int]] = defaultdict(list)
+    for i, p in enumerate(prepared):
+        by_shape[tuple(p.tensor.shape)].append(i)
+    with torch.inference_mode():
+        for idx in by_shape.values():
+            for s in range(0, len(idx), batch_size):
+                chunk = idx[s:s + batch_size]
+                x = torch.stack([prepared[i].tensor for i in chunk]).to(model.device)
+                dense, pooled = model.backbone(x)
+                outs = {n: h(pooled if n == "area" else dense).float().cpu().numpy() for n, h in model.heads.items()}
+                for k, i in enumerate(chunk):
+                    results[i] = _outputs_for(outs, k, prepared[i].photo_size, x.shape[-1], x.shape[-2], model.paths)
+    return results  # type: ignore[return-value]
+
+
+def _outputs_for(outs: dict, k: int, photo_wh: tuple[int, int], in_w: int, in_h: int, paths: dict) -> NetOutputs:
+    area = defects = boxes = scores = None
+    if "area" in outs:
+        z = outs["area"][k]
+        e = np.exp(z - z.max())
+        area = (e / e.sum()).astype(np.float32)
+    if "clean" in outs:
+        defects = (1.0 / (1.0 + np.exp(-outs["clean"][k]))).astype(np.float32)
+    if "people" in outs:
+        o = outs["people"][k]
+        centre = 1.0 / (1.0 + np.exp(-o[0]))
+        boxes, scores = decode_people(centre, o[1:], (in_w, in_h), threshold=PERSON_CANDIDATE_THRESHOLD)
+        boxes = boxes * np.array([photo_wh[0] / in_w, photo_wh[1] / in_h] * 2, np.float32)
+    return NetOutputs(photo_wh, area, defects, boxes, scores, dict(paths))

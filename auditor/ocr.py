@@ -1,0 +1,390 @@
+"""Read sign text: the only module that runs rapidocr (PP-OCR detection + recognition, onnx).
+
+`read_text(rgb)` reads a photo in two passes so that it stays within the speed budget:
+
+1. the whole photo is detected at a fixed pixel budget (`PASS1_PIXELS`); every detected
+   line is cut out of the full-resolution working copy (not the small detection image) for
+   recognition, which is what reads small text;
+2. a targeted second pass re-detects, upscaled, the places where the first pass saw weak
+   text evidence (text probability under the box threshold), small lines, or lines it read
+   with low confidence, within a second pixel budget (`PASS2_PIXELS`).
+
+Tall crops (vertical text) are recognised three ways (rotated either way, and with its
+characters re-tiled into a row) and the best reading is kept. Lines found twice are merged
+(by overlap, keeping the surer reading). Lines that sit next to each other on one row, or
+stacked as one sign block, are also returned joined, as `kind="block"`, because sign texts
+are often split over two lines.
+
+The engine loads once per process, lazily; its thread count comes from `configure()` or
+the environment variable `AUDITOR_OCR_THREADS` (default 1: one photo per core).
+"""
+from __future__ import annotations
+
+import os
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from auditor.types import Region
+
+PASS1_PIXELS = 330_000  # detection pixels of the whole-photo pass (~0.55 s on one core)
+PASS1_MAX_UPSCALE = 2.0  # small photos are enlarged up to this much for detection
+PASS2_PIXELS = 200_000  # detection pixels spent on targeted crops
+PASS2_MAX_WINDOWS = 6
+TEXT_SCORE = 0.5  # recognition confidence below which a line is dropped
+DET_BOX_THRESH = 0.5
+DET_WEAK_THRESH = 0.12  # text probability that marks a place worth a closer look
+SMALL_LINE_PX = 14  # a line this short (detection pixels) is re-read upscaled
+LOW_CONFIDENCE = 0.85  # a line read less surely than this is re-read upscaled
+TARGET_LINE_PX = 36
+RETRY_TURNED_BELOW = 0.7  # a reading this unsure is retried turned upside down  # line height the second pass aims for in its detection image
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One read line of text; `region` has the line's quad (polygon) in input pixels."""
+
+    text: str
+    confidence: float  # 0..1 recognition confidence
+    region: Region
+    kind: str = "line"  # "line" (one detected line) or "block" (neighbouring lines joined)
+
+
+_lock = threading.Lock()
+_engine: Any = None
+_threads: int | None = None
+
+
+def configure(threads: int | None = None) -> None:
+    """Set the onnxruntime thread count (before first use; a later call reloads the models)."""
+    global _threads, _engine
+    with _lock:
+        _threads = threads
+        _engine = None
+
+
+def _models():
+    """(detector, classifier, recogniser) of rapidocr, loaded once per process."""
+    global _engine
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                from rapidocr import RapidOCR  # heavy import: only when text is first read
+
+                threads = _threads or int(os.environ.get("AUDITOR_OCR_THREADS", "1"))
+                eng = RapidOCR(
+                    params={
+                        "Global.log_level": "error",
+                        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                        "Det.box_thresh": DET_BOX_THRESH,
+                    }
+                )
+                _engine = (eng._load_det_model(), None, eng._load_rec_model())
+    return _engine
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _detect(bgr: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Detect text lines in `bgr` (HxWx3 uint8) resized by `scale`.
+
+    Returns (quads Nx4x2 float32 in `bgr` pixels, box scores N, probability map hxw float32
+    of the detection image, whose pixel (x, y) is at (x / sx, y / sy) in `bgr`).
+    """
+    det = _models()[0]
+    h, w = bgr.shape[:2]
+    dh = max(32, int(round(h * scale / 32)) * 32)
+    dw = max(32, int(round(w * scale / 32)) * 32)
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    img = cv2.resize(bgr, (dw, dh), interpolation=interp)
+    x = ((img.astype(np.float32) / 255.0) - 0.5) / 0.5
+    x = x.transpose(2, 0, 1)[None]
+    pred = det.session(x)
+    boxes, scores = det.postprocess_op(pred, (h, w))
+    quads = np.asarray(boxes, np.float32).reshape(-1, 4, 2)
+    return quads, np.asarray(scores, np.float32).reshape(-1), pred[0, 0].astype(np.float32)
+
+
+# --------------------------------------------------------------------------- recognition
+
+
+def _crop_quad(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The quad's content warped upright (width along the quad's first edge), no rotation."""
+    q = quad.astype(np.float32)
+    w = int(max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[2] - q[3]), 2))
+    h = int(max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2]), 2))
+    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    m = cv2.getPerspectiveTransform(q, dst)
+    return cv2.warpPerspective(bgr, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _retile_vertical(crop: np.ndarray) -> np.ndarray:
+    """A tall crop of stacked characters laid out as one row (each cell ~ square)."""
+    h, w = crop.shape[:2]
+    n = max(1, int(round(h / max(w, 1))))
+    cells = [crop[int(i * h / n): int((i + 1) * h / n)] for i in range(n)]
+    hh = min(c.shape[0] for c in cells)
+    return np.ascontiguousarray(np.hstack([c[:hh] for c in cells]))
+
+
+def _recognise(bgr: np.ndarray, quads: np.ndarray) -> list[tuple[str, float]]:
+    """Read each quad of `bgr`; returns (text, confidence) per quad."""
+    if len(quads) == 0:
+        return []
+    from rapidocr.ch_ppocr_rec.typings import TextRecInput
+
+    rec = _models()[2]
+    crops: list[np.ndarray] = []
+    owner: list[int] = []
+    for i, q in enumerate(quads):
+        crop = _crop_quad(bgr, q)
+        h, w = crop.shape[:2]
+        if h >= 1.5 * w:  # vertical: rotated Latin either way, or stacked CJK characters
+            variants = [np.ascontiguousarray(np.rot90(crop)), np.ascontiguousarray(np.rot90(crop, 3)),
+                        _retile_vertical(crop)]
+        else:
+            variants = [crop]
+        crops.extend(variants)
+        owner.extend([i] * len(variants))
+    # No orientation classifier: it turns slanted, low-contrast sign lines upside down more
+    # often than photos show upside-down text; unsure readings are retried turned instead.
+    best: list[tuple[str, float]] = [("", 0.0)] * len(quads)
+    _keep_best(best, owner, rec(TextRecInput(img=crops)))
+    retry = [i for i, (_, c) in enumerate(best) if c < RETRY_TURNED_BELOW]
+    if retry:
+        turned = [np.ascontiguousarray(np.rot90(_crop_quad(bgr, quads[i]), 2)) for i in retry]
+        _keep_best(best, retry, rec(TextRecInput(img=turned)))
+    return best
+
+
+def _keep_best(best: list[tuple[str, float]], owner: list[int], out) -> None:
+    for i, text, score in zip(owner, out.txts, out.scores):
+        if text.strip() and float(score) > best[i][1]:
+            best[i] = (text.strip(), float(score))
+
+
+# --------------------------------------------------------------------------- second pass
+
+
+def _second_pass_windows(
+    shape: tuple[int, int], prob: np.ndarray, quads: np.ndarray, readings: list[tuple[str, float]], scale: float
+) -> list[tuple[tuple[int, int, int, int], float]]:
+    """Windows (xyxy in input pixels, detection scale) worth re-detecting upscaled."""
+    h, w = shape
+    ph, pw = prob.shape
+    sx, sy = pw / w, ph / h
+    cands: list[tuple[float, tuple[float, float, float, float], float]] = []  # (priority, xyxy, line height)
+    # Weak text evidence that the first pass did not turn into a confident line.
+    weak = (prob > DET_WEAK_THRESH).astype(np.uint8)
+    weak = cv2.dilate(weak, np.ones((3, 7), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
+    covered = np.zeros((ph, pw), np.uint8)
+    for q, (text, conf) in zip(quads, readings):
+        if conf >= LOW_CONFIDENCE:
+            cv2.fillPoly(covered, [np.round(q * [sx, sy]).astype(np.int32)], 1)
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        if area < 6 or bh < 2:
+            continue
+        if covered[y:y + bh, x:x + bw].mean() > 0.6:
+            continue
+        line_h = min(bh, max(3, area / max(bw, 1)))
+        xyxy = (x / sx, y / sy, (x + bw) / sx, (y + bh) / sy)
+        cands.append((float(area), xyxy, line_h / sy))
+    # Small or unsure lines of the first pass.
+    for q, (text, conf) in zip(quads, readings):
+        x0, y0 = q.min(0)
+        x1, y1 = q.max(0)
+        line_h = min(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[0] - q[1]))
+        if line_h * scale < SMALL_LINE_PX or conf < LOW_CONFIDENCE:
+            cands.append(((x1 - x0) * (y1 - y0) * scale * scale + 1e3, (x0, y0, x1, y1), float(line_h)))
+    cands.sort(key=lambda c: -c[0])
+    windows: list[tuple[tuple[int, int, int, int], float]] = []
+    spent = 0.0
+    for _, (x0, y0, x1, y1), line_h in cands:
+        pad = max(line_h * 1.5, 8)
+        bx = (max(0, int(x0 - pad)), max(0, int(y0 - pad)), min(w, int(x1 + pad)), min(h, int(y1 + pad)))
+        if any(_inside(bx, wb) for wb, _ in windows):
+            continue
+        s2 = float(np.clip(TARGET_LINE_PX / max(line_h, 1.0), scale * 1.5, 4.0))
+        px = (bx[2] - bx[0]) * (bx[3] - bx[1]) * s2 * s2
+        if px > PASS2_PIXELS:  # too big to enlarge that much: shrink the enlargement
+            s2 = float(np.sqrt(PASS2_PIXELS / max((bx[2] - bx[0]) * (bx[3] - bx[1]), 1)))
+            if s2 < scale * 1.3:
+                continue
+            px = PASS2_PIXELS
+        if spent + px > PASS2_PIXELS:
+            continue
+        windows.append((bx, s2))
+        spent += px
+        if len(windows) >= PASS2_MAX_WINDOWS:
+            break
+    return windows
+
+
+def _inside(a, b, frac: float = 0.8) -> bool:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = max(1, (a[2] - a[0]) * (a[3] - a[1]))
+    return ix * iy / area >= frac
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def normalise(text: str) -> str:
+    """NFKC, case-folded, without white space: the form texts are compared in."""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _quad_region(q: np.ndarray) -> Region:
+    return Region.from_polygon([(float(x), float(y)) for x, y in q])
+
+
+def _overlap_small(a: Region, b: Region) -> float:
+    """Intersection of the two quads over the smaller quad's area (slanted lines stay apart)."""
+    if a.iou(b) == 0.0 and _overlap_boxes(a, b) == 0.0:
+        return 0.0
+    pa = np.array(a.polygon or _corners(a), np.float32)
+    pb = np.array(b.polygon or _corners(b), np.float32)
+    area_a, area_b = abs(cv2.contourArea(pa)), abs(cv2.contourArea(pb))
+    inter, _ = cv2.intersectConvexConvex(cv2.convexHull(pa), cv2.convexHull(pb))
+    small = min(area_a, area_b)
+    return float(inter) / small if small > 0 else 0.0
+
+
+def _overlap_boxes(a: Region, b: Region) -> float:
+    ax0, ay0, ax1, ay1 = a.xyxy
+    bx0, by0, bx1, by1 = b.xyxy
+    return max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+
+
+def _corners(r: Region) -> list[tuple[float, float]]:
+    x0, y0, x1, y1 = r.xyxy
+    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+
+
+def _dedupe(lines: list[TextLine]) -> list[TextLine]:
+    """Keep one reading of each place: the surest, preferring longer text on near ties."""
+    order = sorted(lines, key=lambda l: -(l.confidence + 0.02 * min(len(normalise(l.text)), 10)))
+    kept: list[TextLine] = []
+    for line in order:
+        dup = False
+        for k in kept:
+            ov = _overlap_small(line.region, k.region)
+            if ov > 0.6:
+                dup = True
+                break
+        if not dup:
+            kept.append(line)
+    kept.sort(key=lambda l: (round(l.region.xyxy[1] / 8), l.region.xyxy[0]))
+    return kept
+
+
+def _line_height(l: TextLine) -> float:
+    p = l.region.polygon
+    if p and len(p) == 4:
+        return float(min(np.hypot(p[0][0] - p[3][0], p[0][1] - p[3][1]), np.hypot(p[0][0] - p[1][0], p[0][1] - p[1][1])))
+    return l.region.height
+
+
+def _blocks(lines: list[TextLine]) -> list[TextLine]:
+    """Neighbouring lines joined: same row (left to right), then stacked rows (top to bottom)."""
+
+    def join(parts: list[TextLine]) -> TextLine:
+        xs0 = min(p.region.xyxy[0] for p in parts)
+        ys0 = min(p.region.xyxy[1] for p in parts)
+        xs1 = max(p.region.xyxy[2] for p in parts)
+        ys1 = max(p.region.xyxy[3] for p in parts)
+        return TextLine(" ".join(p.text for p in parts), min(p.confidence for p in parts),
+                        Region.from_polygon([(xs0, ys0), (xs1, ys0), (xs1, ys1), (xs0, ys1)]), "block")
+
+    def same_row(a: TextLine, b: TextLine) -> bool:
+        ha, hb = _line_height(a), _line_height(b)
+        if max(ha, hb) > 1.6 * min(ha, hb):
+            return False
+        cya, cyb = a.region.center[1], b.region.center[1]
+        gap = b.region.xyxy[0] - a.region.xyxy[2]
+        return abs(cya - cyb) < 0.5 * min(ha, hb) and -0.2 * ha < gap < 1.5 * max(ha, hb)
+
+    def stacked(a: TextLine, b: TextLine) -> bool:
+        ha, hb = _line_height(a), _line_height(b)
+        if max(ha, hb) > 1.8 * min(ha, hb):
+            return False
+        # Centre to centre, because detected boxes of neighbouring rows often overlap.
+        dy = b.region.center[1] - a.region.center[1]
+        ov = min(a.region.xyxy[2], b.region.xyxy[2]) - max(a.region.xyxy[0], b.region.xyxy[0])
+        return 0.6 * max(ha, hb) < dy < 2.2 * max(ha, hb) and ov > 0.3 * min(a.region.width, b.region.width)
+
+    rows: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda l: l.region.xyxy[0]):
+        for row in rows:
+            if same_row(row[-1], line):
+                row.append(line)
+                break
+        else:
+            rows.append([line])
+    out = [join(r) for r in rows if len(r) > 1]
+    row_lines = [join(r) if len(r) > 1 else r[0] for r in rows]
+    row_lines.sort(key=lambda l: l.region.xyxy[1])
+    for i, a in enumerate(row_lines):
+        for b in row_lines[i + 1:]:
+            if stacked(a, b):
+                out.append(join([a, b]))
+    return out
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def read_text(rgb: np.ndarray, *, second_pass: bool = True, pass1_pixels: int = PASS1_PIXELS) -> tuple[TextLine, ...]:
+    """Every line of text on a photo, Chinese and English.
+
+    Args:
+        rgb: HxWx3 uint8 RGB image.
+        second_pass: re-read small, faint or unsure text upscaled (costs up to PASS2_PIXELS).
+        pass1_pixels: detection pixel budget of the whole-photo pass.
+    Returns:
+        TextLines (kind "line"; plus kind "block" for joined neighbours) with quads in `rgb`
+        pixel coordinates, top to bottom.
+    """
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"read_text needs an HxWx3 uint8 RGB image, got {rgb.dtype} {rgb.shape}")
+    h, w = rgb.shape[:2]
+    if min(h, w) < 8:
+        return ()
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    scale = min(PASS1_MAX_UPSCALE, float(np.sqrt(pass1_pixels / (h * w))))
+    quads, _, prob = _detect(bgr, scale)
+    readings = _recognise(bgr, quads)
+    lines = [TextLine(t, c, _quad_region(q)) for q, (t, c) in zip(quads, readings) if t and c >= TEXT_SCORE]
+    if second_pass:
+        for (x0, y0, x1, y1), s2 in _second_pass_windows((h, w), prob, quads, readings, scale):
+            sub = np.ascontiguousarray(bgr[y0:y1, x0:x1])
+            if min(sub.shape[:2]) < 4:
+                continue
+            q2, _, _ = _detect(sub, s2)
+            if len(q2) == 0:
+                continue
+            q2 = q2 + np.array([x0, y0], np.float32)
+            for q, (t, c) in zip(q2, _recognise(bgr, q2)):
+                if t and c >= TEXT_SCORE:
+                    lines.append(TextLine(t, c, _quad_region(q)))
+    lines = _dedupe(lines)
+    return tuple(lines) + tuple(_blocks(lines))
+
+
+def _text_signal(ctx) -> tuple[TextLine, ...]:
+    return read_text(ctx.photo.rgb)
+
+
+# Registered last: importing auditor.checks (which imports this module back) needs the names above.
+from auditor.checks.context import signal  # noqa: E402
+
+signal("text")(_text_signal)

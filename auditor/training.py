@@ -1,0 +1,128 @@
+"""`auditor train`: train the network heads from labelled sets (spec/labels.md format).
+
+    train(set_dirs, head="all", out="models/weights", brand=None, ...) -> report dict
+
+Reads every photo of the sets' labels.json, splits off a validation share (or uses
+`val_dirs`), and hands the samples to `models.train.train_heads`, which writes
+`<out>/<head>.pt` and the model card `<out>/<head>.md`.
+"""
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+TRAIN_SIDE = 1024  # photos are decoded at this long side for training (the backbone sees 384)
+
+
+def read_samples(set_dir: str | Path, brand: str | None = None):
+    """The `models.data.Sample`s of one labelled set (photos decoded lazily through auditor.ingest)."""
+    from models.data import Sample
+
+    set_dir = Path(set_dir)
+    labels_path = set_dir / "labels.json"
+    if not labels_path.is_file():
+        raise FileNotFoundError(f"{set_dir}: no labels.json (a labelled set is a folder with labels.json, see spec/labels.md)")
+    try:
+        doc = json.loads(labels_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{labels_path}: not valid JSON ({exc})") from None
+    if brand is not None and doc.get("brand") not in (None, brand):
+        return []
+    samples = []
+    for i, entry in enumerate(doc.get("photos") or []):
+        if "file" not in entry:
+            raise ValueError(f"{labels_path}: photo #{i} has no 'file'")
+        path = set_dir / entry["file"]
+        truth = entry.get("truth") or {}
+        samples.append(_sample(path, entry.get("area"), truth))
+    return samples
+
+
+def _sample(path: Path, area, truth):
+    from models.data import Sample
+
+    def xyxy(b):
+        x, y, w, h = (float(v) for v in b)
+        return (x, y, x + w, y + h)
+
+    clean = truth.get("clean")
+    defects = None
+    if clean and clean.get("clean") is not None:
+        ds = clean.get("defects") or []
+        if all(d.get("box") for d in ds) and (ds or clean["clean"]):
+            defects = tuple((d["kind"], xyxy(d["box"])) for d in ds)
+    people = truth.get("people")
+    persons = None
+    if people:
+        boxes = [p.get("box") for p in people.get("persons") or []]
+        if boxes and all(boxes):
+            persons = tuple(xyxy(b) for b in boxes)
+        elif people.get("count") == 0:
+            persons = ()
+
+    def load() -> tuple[np.ndarray, float]:
+        from auditor.ingest import load_photo
+
+        photo = load_photo(path, max_side=TRAIN_SIDE)
+        return photo.rgb, photo.scale
+
+    return Sample(str(path), load, area, defects, persons)
+
+
+def train(
+    set_dirs: Sequence[str | Path],
+    head: str = "all",
+    out: str | Path = "models/weights",
+    brand: str | None = None,
+    *,
+    val_dirs: Sequence[str | Path] = (),
+    val_share: float = 0.15,
+    epochs: int = 40,
+    patience: int = 6,
+    copies: int = 2,
+    seed: int = 0,
+    threads: int | None = None,
+    progress: bool = True,
+    command: str | None = None,
+) -> dict[str, Any]:
+    """Train head(s) ("all", "area", "clean" or "people") on labelled sets; write weights + model cards.
+
+    Args:
+        set_dirs: labelled set folders (labels.json at their root) to train on.
+        head: which head to train; "all" trains every head that the sets label.
+        out: folder for <head>.pt and <head>.md.
+        brand: only use sets of this brand id (None: every set).
+        val_dirs: validation sets; when empty, `val_share` of the photos (seeded) is held out.
+        copies: augmented copies of each training photo (features are cached per copy).
+    Returns:
+        {head: {"weights", "metrics" (validation), "epochs", "seconds"}, "_timing": {...}}.
+    """
+    from models.heads import HEAD_NAMES
+    from models.train import train_heads
+
+    heads = list(HEAD_NAMES) if head == "all" else [head]
+    for h in heads:
+        if h not in HEAD_NAMES:
+            raise ValueError(f"unknown head '{h}' (this trainer knows: all, {', '.join(HEAD_NAMES)}; the logo head has its own trainer)")
+    if not set_dirs:
+        raise ValueError("no labelled set given to train on")
+    train_s = [s for d in set_dirs for s in read_samples(d, brand)]
+    if val_dirs:
+        val_s = [s for d in val_dirs for s in read_samples(d, brand)]
+    else:
+        rng = np.random.default_rng(seed)
+        order = rng.permutation(len(train_s))
+        n_val = max(1, int(round(len(train_s) * val_share)))
+        val_s = [train_s[i] for i in order[:n_val]]
+        train_s = [train_s[i] for i in order[n_val:]]
+    if not train_s:
+        raise ValueError(f"no photos found in {', '.join(map(str, set_dirs))}")
+    cmd = command if command is not None else " ".join(shlex.quote(a) for a in ["auditor", *sys.argv[1:]])
+    desc = f"train: {', '.join(map(str, set_dirs))}; val: {', '.join(map(str, val_dirs)) or f'{val_share:.0%} held out (seed {seed})'}"
+    return train_heads(train_s, val_s, out, heads=heads, copies=copies, epochs=epochs, patience=patience, seed=seed,
+                       threads=threads, progress=progress, command=cmd, data_description=desc)

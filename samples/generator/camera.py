@@ -1,0 +1,214 @@
+"""The camera: how the flat scene becomes a phone photo.
+
+Geometry: a rotation of the camera (yaw, pitch, roll) about its centre turns the frontal
+canvas into a perspective view (H = K R K^-1); the frame is the largest upright rectangle
+of the output's aspect inside that view (optionally zoomed in). Photometry: exposure,
+white balance, glare, vignetting, blur, sensor noise, JPEG.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from samples.generator.scene import Rect
+
+
+@dataclass(frozen=True)
+class CameraView:
+    canvas_w: int
+    canvas_h: int
+    out_w: int
+    out_h: int
+    H: np.ndarray  # 3x3 canvas px -> output px
+    layout: Rect  # canvas rectangle certainly inside the photo
+    yaw: float
+    pitch: float
+    roll: float
+
+    def project(self, pts: np.ndarray) -> np.ndarray:
+        pts = np.asarray(pts, np.float32).reshape(-1, 1, 2)
+        return cv2.perspectiveTransform(pts, self.H).reshape(-1, 2)
+
+    def unproject(self, pts) -> np.ndarray:
+        pts = np.asarray(pts, np.float32).reshape(-1, 1, 2)
+        return cv2.perspectiveTransform(pts, np.linalg.inv(self.H)).reshape(-1, 2)
+
+    def warp(self, img: np.ndarray) -> np.ndarray:
+        return cv2.warpPerspective(img, self.H, (self.out_w, self.out_h), flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REFLECT)
+
+
+def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    y, p, r = map(math.radians, (yaw, pitch, roll))
+    ry = np.array([[math.cos(y), 0, math.sin(y)], [0, 1, 0], [-math.sin(y), 0, math.cos(y)]])
+    rx = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
+    rz = np.array([[math.cos(r), -math.sin(r), 0], [math.sin(r), math.cos(r), 0], [0, 0, 1]])
+    return rz @ rx @ ry
+
+
+def _inscribed(quad: np.ndarray, aspect: float) -> tuple[float, float, float, float]:
+    """Largest-ish upright rectangle of width/height `aspect` inside convex quad (tl,tr,br,bl)."""
+    tl, tr, br, bl = quad
+    x0, x1 = max(tl[0], bl[0]), min(tr[0], br[0])
+    y0, y1 = max(tl[1], tr[1]), min(bl[1], br[1])
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    w, h = x1 - x0, y1 - y0
+    if w / max(h, 1e-6) > aspect:
+        w = h * aspect
+    else:
+        h = w / aspect
+    contour = quad.reshape(-1, 1, 2).astype(np.float32)
+    for _ in range(40):  # shrink until all four corners are inside (roll tilts the quad)
+        corners = [(cx - w / 2, cy - h / 2), (cx + w / 2, cy - h / 2), (cx + w / 2, cy + h / 2), (cx - w / 2, cy + h / 2)]
+        if all(cv2.pointPolygonTest(contour, (float(a), float(b)), False) >= 0 for a, b in corners):
+            break
+        w *= 0.96
+        h *= 0.96
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def make_view(rng: np.random.Generator, out_w: int, out_h: int, *, yaw: float = 0.0, pitch: float = 0.0,
+              roll: float = 0.0, zoom: float = 1.0, max_upscale: float = 1.5) -> CameraView:
+    """A camera looking at a canvas drawn for an `out_w` x `out_h` photo.
+
+    zoom >= 1 crops into the view (random offset). The canvas is drawn larger when the
+    view would magnify it, up to `max_upscale`.
+    """
+    f = out_w * rng.uniform(0.9, 1.3)
+    K = np.array([[f, 0, out_w / 2], [0, f, out_h / 2], [0, 0, 1]])
+    Hrot = K @ _rotation(yaw, pitch, roll) @ np.linalg.inv(K)
+    corners = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
+    quad = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), Hrot).reshape(-1, 2)
+    x0, y0, x1, y1 = _inscribed(quad, out_w / out_h)
+    cw, ch = (x1 - x0) / zoom, (y1 - y0) / zoom
+    ox = x0 + rng.uniform(0, (x1 - x0) - cw)
+    oy = y0 + rng.uniform(0, (y1 - y0) - ch)
+    mag = out_w / cw
+    s = float(np.clip(mag, 1.0, max_upscale))
+    A = np.array([[out_w / cw, 0, -ox * out_w / cw], [0, out_h / ch, -oy * out_h / ch], [0, 0, 1]])
+    S_inv = np.diag([1 / s, 1 / s, 1.0])
+    H = A @ Hrot @ S_inv
+    canvas_w, canvas_h = int(round(out_w * s)), int(round(out_h * s))
+    inv = np.linalg.inv(H)
+    back = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), inv).reshape(-1, 2)
+    lx0, ly0, lx1, ly1 = _inscribed(back, out_w / out_h)
+    lx0, ly0 = max(0.0, lx0), max(0.0, ly0)
+    lx1, ly1 = min(float(canvas_w), lx1), min(float(canvas_h), ly1)
+    return CameraView(canvas_w, canvas_h, out_w, out_h, H, Rect(lx0, ly0, lx1, ly1), yaw, pitch, roll)
+
+
+# --- photometry -----------------------------------------------------------------------
+
+EXPOSURE_TARGETS = {  # mean luma (0..255) the developed photo aims at
+    "dark": (12.0, 42.0),
+    "ok": (95.0, 160.0),
+    "overexposed": (205.0, 232.0),
+}
+
+
+def luma(img01: np.ndarray) -> np.ndarray:
+    return img01[..., 0] * 0.299 + img01[..., 1] * 0.587 + img01[..., 2] * 0.114
+
+
+@dataclass(frozen=True)
+class Optics:
+    """Randomised photographic defects of one shot (all values chosen by `sample_optics`)."""
+
+    wb_gains: tuple[float, float, float]
+    vignette: float
+    glare: tuple[float, float, float] | None  # (x frac, y frac, strength)
+    motion_len: int
+    motion_angle: float
+    defocus_sigma: float
+    noise_sigma: float
+    jpeg_quality: int
+
+    @property
+    def blur_px(self) -> float:
+        """A rough size of the blur in pixels (for text legibility)."""
+        return max(self.motion_len / 2.0, self.defocus_sigma * 2.0)
+
+
+def sample_optics(rng: np.random.Generator, *, night: bool) -> Optics:
+    cast = rng.uniform(-0.10, 0.10, 3) if rng.random() < 0.6 else np.zeros(3)
+    gains = tuple(float(1 + c) for c in cast)
+    blur_kind = rng.random()
+    motion_len, defocus = 0, 0.0
+    if blur_kind < 0.2:
+        motion_len = int(rng.integers(3, 10))
+    elif blur_kind < 0.45:
+        defocus = float(rng.uniform(0.6, 2.0))
+    glare = None
+    if rng.random() < 0.25:
+        glare = (float(rng.uniform(0, 1)), float(rng.uniform(0, 0.6)), float(rng.uniform(0.15, 0.6)))
+    return Optics(
+        wb_gains=gains,  # type: ignore[arg-type]
+        vignette=float(rng.uniform(0.0, 0.4)),
+        glare=glare,
+        motion_len=motion_len,
+        motion_angle=float(rng.uniform(0, 180)),
+        defocus_sigma=defocus,
+        noise_sigma=float(rng.uniform(0.004, 0.02) * (2.0 if night else 1.0)),
+        jpeg_quality=int(rng.integers(60, 96)),
+    )
+
+
+def _motion_kernel(length: int, angle: float) -> np.ndarray:
+    k = np.zeros((length, length), np.float32)
+    c = (length - 1) / 2
+    dx, dy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    cv2.line(k, (int(round(c - dx * c)), int(round(c - dy * c))), (int(round(c + dx * c)), int(round(c + dy * c))), 1.0, 1)
+    return k / max(k.sum(), 1e-6)
+
+
+def develop(frame: np.ndarray, optics: Optics, exposure: str, rng: np.random.Generator, *,
+            target_luma: float | None = None) -> np.ndarray:
+    """Turn a linear-ish HxWx3 float frame into an 8-bit photo (before JPEG).
+
+    The frame is scaled so that its mean luma lands in the range of `exposure`
+    (EXPOSURE_TARGETS) unless `target_luma` is given (night scenes keep their own level);
+    then white balance, glare, vignetting, blur, noise and clipping are applied.
+    """
+    h, w = frame.shape[:2]
+    img = frame * np.asarray(optics.wb_gains, np.float32)
+    if optics.glare is not None:
+        gx, gy, gs = optics.glare
+        yy, xx = np.ogrid[0:h, 0:w]
+        r2 = ((xx - gx * w) ** 2 + (yy - gy * h) ** 2) / (0.18 * w) ** 2
+        img = img + (gs * np.exp(-r2)).astype(np.float32)[..., None] * np.float32(0.9)
+    if optics.vignette > 0:
+        yy, xx = np.ogrid[-1:1:complex(0, h), -1:1:complex(0, w)]
+        v = 1 - optics.vignette * np.clip((xx ** 2 + yy ** 2) / 2, 0, 1)
+        img = img * v.astype(np.float32)[..., None]
+    lo, hi = EXPOSURE_TARGETS[exposure]
+    target = target_luma if target_luma is not None else rng.uniform(lo, hi)
+    for _ in range(6):  # gain -> clip -> measure: converge on the target mean luma
+        m = float(luma(np.clip(img, 0, 1)).mean()) * 255
+        if m <= 0.5 or abs(m - target) < 4:
+            break
+        img = img * np.float32(target / m)
+    if optics.motion_len > 1:
+        img = cv2.filter2D(img, -1, _motion_kernel(optics.motion_len, optics.motion_angle))
+    if optics.defocus_sigma > 0:
+        img = cv2.GaussianBlur(img, (0, 0), optics.defocus_sigma)
+    # bloom: light over 1 bleeds into neighbours (lit signs, lamps, glare)
+    over = np.clip(img - 1.0, 0, None)
+    if over.max() > 0.05:
+        img = img + cv2.GaussianBlur(over, (0, 0), max(2.0, w / 150)) * np.float32(0.8)
+    sigma = optics.noise_sigma
+    noise = rng.standard_normal((h // 2 + 1, w // 2 + 1, 3), dtype=np.float32) * np.float32(sigma)
+    noise = cv2.resize(noise, (w, h), interpolation=cv2.INTER_NEAREST)
+    shot = np.sqrt(np.clip(img, 0, 1) + 0.02)
+    img = img + noise * shot * np.float32(2.0)
+    img = np.clip(img, 0, 1) ** np.float32(1 / 1.05)
+    return (img * 255 + 0.5).astype(np.uint8)
+
+
+def encode_jpeg(rgb8: np.ndarray, quality: int) -> bytes:
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb8, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return buf.tobytes()

@@ -1,0 +1,205 @@
+"""Pieces several scenes share: floors in perspective, signs, arrows, lamps, cars, plants, railings."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from samples.generator import draw, textures
+from samples.generator.scene import Rect, Scene
+
+
+def floor(scene: Scene, y_top: float, tex: np.ndarray) -> None:
+    """Lay texture `tex` (a top view) on the floor from y_top down to the canvas bottom in perspective."""
+    W, H = scene.w, scene.h
+    th, tw = tex.shape[:2]
+    spread = W * scene.rng.uniform(0.8, 2.0)
+    src = np.float32([[0, 0], [tw, 0], [tw, th], [0, th]])
+    dst = np.float32([[-spread, y_top], [W + spread, y_top], [W, H], [0, H]])
+    M = cv2.getPerspectiveTransform(src, dst)
+    warped = cv2.warpPerspective(tex, M, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    y0 = int(max(0, y_top))
+    scene.rgb[y0:] = warped[y0:]
+    # darker toward the back (less light reaches it)
+    fade = np.linspace(0.85, 1.0, H - y0, dtype=np.float32)[:, None, None]
+    scene.rgb[y0:] *= fade
+    scene.person_ids[y0:] = 0
+
+
+def scale_fn(y_top: float, y_bot: float, near: float = 1.0, far: float = 0.35):
+    """Size factor of something standing on the floor at canvas row y (1 near, `far` at the back)."""
+    def scale_at(y: float) -> float:
+        t = np.clip((y - y_top) / max(1.0, y_bot - y_top), 0, 1)
+        return float(far + (near - far) * t)
+    return scale_at
+
+
+def arrow_sprite(size: float, direction: str, rgb=(1, 1, 1)) -> np.ndarray:
+    s = int(max(8, size))
+    pts = np.float32([[0.1, 0.38], [0.55, 0.38], [0.55, 0.15], [0.92, 0.5], [0.55, 0.85], [0.55, 0.62], [0.1, 0.62]]) * s
+    m = draw.poly_mask(s, s, pts)
+    if direction == "left":
+        m = m[:, ::-1]
+    elif direction == "up":
+        m = np.ascontiguousarray(np.rot90(m))
+    elif direction == "down":
+        m = np.ascontiguousarray(np.rot90(m, 3))
+    out = np.empty((s, s, 4), np.float32)
+    out[..., :3] = rgb
+    out[..., 3] = m
+    return out
+
+
+def sign_panel(scene: Scene, x: float, y: float, w: float, h: float, bg, lines, *, fg=(1, 1, 1), lit: bool = True,
+               arrow: str | None = None, frame_rgb=(0.55, 0.57, 0.6), sign_kind: str = "sign") -> Rect:
+    """A rectangular sign with stacked text lines and an optional arrow.
+
+    lines: [(text, relative height)] from top to bottom; each text is labelled as a "text"
+    item. At night a lit sign glows (emit layer); an unlit one stays dark.
+    Returns the panel rectangle.
+    """
+    rng = scene.rng
+    fr = max(1.0, h * 0.04)
+    scene.paint(draw.solid(h + 2 * fr, w + 2 * fr, frame_rgb), x - fr, y - fr)
+    panel = draw.solid(h, w, bg)
+    panel[..., :3] *= (1 + 0.04 * np.linspace(1, -1, int(h) if h >= 1 else 1, dtype=np.float32))[:panel.shape[0], None, None]
+    text_area_x0, text_area_w = w * 0.06, w * 0.88
+    if arrow:
+        a = arrow_sprite(h * 0.7, arrow, fg)
+        ax = w * 0.04 if arrow in ("left", "up") else w - h * 0.74
+        draw.composite(panel[..., :3], a, ax, h * 0.15)
+        if arrow in ("left", "up"):
+            text_area_x0 = h * 0.8
+        text_area_w = w - h * 0.8 - w * 0.06
+        scene.add("sign_arrow", [(x + ax, y + h * .15), (x + ax + a.shape[1], y + h * .15),
+                                 (x + ax + a.shape[1], y + h * .85), (x + ax, y + h * .85)], direction=arrow)
+    total = sum(r for _, r in lines) or 1
+    cy = h * 0.12
+    gap = h * 0.76 / total
+    for text, rel in lines:
+        th = rel * gap * 0.78
+        t = draw.text_sprite(text, th, fg)
+        if t.shape[1] > text_area_w:
+            t = draw.text_sprite(text, th * text_area_w / t.shape[1] * 0.97, fg)
+        tx = text_area_x0 + (text_area_w - t.shape[1]) / 2
+        ty = cy + (rel * gap - t.shape[0]) / 2
+        draw.composite(panel[..., :3], t, tx, ty)
+        scene.add("text", [(x + tx, y + ty), (x + tx + t.shape[1], y + ty), (x + tx + t.shape[1], y + ty + t.shape[0]),
+                           (x + tx, y + ty + t.shape[0])], text=text, lit=lit)
+        cy += rel * gap
+    scene.paint(panel, x, y)
+    if scene.night and lit:
+        strength = rng.uniform(0.9, 1.4)
+        scene.glow(panel[..., :3] * strength, x, y)
+        pad = int(max(4, h * 0.4))
+        halo = np.zeros((int(h) + 2 * pad, int(w) + 2 * pad), np.float32)
+        halo[pad:pad + int(h), pad:pad + int(w)] = 1
+        halo = cv2.GaussianBlur(halo, (0, 0), pad / 2)
+        scene.glow(halo[..., None] * np.asarray(bg, np.float32) * 0.35 + halo[..., None] * 0.08, x - pad, y - pad)
+        scene.light_pool(x + w / 2, y + h, max(w, h) * 0.6, 0.25)
+    scene.add(sign_kind, [(x, y), (x + w, y), (x + w, y + h), (x, y + h)], lit=lit)
+    return Rect(x, y, x + w, y + h)
+
+
+def lamp(scene: Scene, x: float, y: float, r: float, on: bool) -> None:
+    """A light fitting; at night (or indoors) `on` adds a glow and a pool of light."""
+    scene.paint_mask(draw.ellipse_mask(int(2 * r) + 2, int(2 * r) + 2, (r + 1, r + 1), (r, r * 0.5)),
+                     (0.9, 0.9, 0.85), x - r, y - r * 0.5)
+    if on and scene.night:
+        g = int(r * 4)
+        m = draw.ellipse_mask(2 * g, 2 * g, (g, g), (g, g))
+        m = cv2.GaussianBlur(m, (0, 0), g / 3)
+        scene.glow(m[..., None] * np.float32((1.0, 0.85, 0.6)) * 0.8, x - g, y - g)
+        scene.light_pool(x, y + r * 6, r * 12, 0.5)
+
+
+def car(scene: Scene, x: float, y_ground: float, length: float, rng) -> Rect:
+    """A parked car seen from the side (tidy, not clutter)."""
+    L = int(length)
+    H = int(L * 0.38)
+    body_rgb = [(0.85, 0.86, 0.88), (0.08, 0.08, 0.1), (0.55, 0.05, 0.08), (0.25, 0.3, 0.4), (0.6, 0.62, 0.65),
+                (0.95, 0.95, 0.95)][int(rng.integers(6))]
+    c = np.zeros((H, L, 4), np.float32)
+    body = [(0.02, 0.55), (0.08, 0.42), (0.28, 0.38), (0.40, 0.12), (0.72, 0.12), (0.86, 0.38), (0.98, 0.45),
+            (0.99, 0.72), (0.02, 0.75)]
+    bm = draw.poly_mask(H, L, [(px * L, py * H) for px, py in body])
+    grad = np.linspace(1.2, 0.75, H, dtype=np.float32)[:, None]
+    c[..., :3] = np.asarray(body_rgb, np.float32) * grad[..., None]
+    c[..., 3] = bm
+    win = draw.poly_mask(H, L, [(0.42 * L, 0.17 * H), (0.70 * L, 0.17 * H), (0.80 * L, 0.38 * H), (0.32 * L, 0.38 * H)])
+    c[..., :3] = c[..., :3] * (1 - win[..., None]) + np.float32((0.15, 0.2, 0.25)) * win[..., None]
+    for wx in (0.2, 0.8):
+        wm = draw.ellipse_mask(H, L, (wx * L, 0.75 * H), (0.09 * L, 0.09 * L))
+        c[..., :3] = c[..., :3] * (1 - wm[..., None]) + 0.05 * wm[..., None]
+        c[..., 3] = np.maximum(c[..., 3], wm)
+        hub = draw.ellipse_mask(H, L, (wx * L, 0.75 * H), (0.045 * L, 0.045 * L))
+        c[..., :3] = c[..., :3] * (1 - hub[..., None]) + 0.6 * hub[..., None]
+    if rng.random() < 0.5:
+        c = np.ascontiguousarray(c[:, ::-1])
+    scene.paint_mask(cv2.GaussianBlur(draw.ellipse_mask(int(H * .3) + 2, L + 2, (L / 2, H * .15), (L * .5, H * .12)),
+                                      (0, 0), 3), (0, 0, 0), x, y_ground - H * 0.12, 0.5)
+    scene.paint(c, x, y_ground - H * 0.86)
+    return Rect(x, y_ground - H * 0.86, x + L, y_ground)
+
+
+def planter(scene: Scene, x: float, y: float, w: float, h: float, rng) -> Rect:
+    """A raised planter with healthy plants; returns the green area (host for dead greenery)."""
+    box_h = h * 0.45
+    scene.fill(x, y + h - box_h, x + w, y + h, textures.concrete(int(box_h) + 1, int(w) + 1, (0.6, 0.6, 0.58), rng))
+    gh = h - box_h
+    g = textures.grass(int(gh) + 1, int(w) + 1, rng, health=1.0)
+    top = textures.fractal(int(gh) + 1, int(w) + 1, max(3, w / 8), rng, 2)
+    yy = np.linspace(0, 1, int(gh) + 1, dtype=np.float32)[:, None]
+    m = np.clip((yy - 0.25 + 0.35 * top) * 6, 0, 1)
+    scene.paint_mask(m, g, x, y)
+    return Rect(x, y + gh * 0.3, x + w, y + h - box_h)
+
+
+def railing(scene: Scene, x: float, y: float, w: float, h: float, rng) -> Rect:
+    """A painted metal railing/fence; its bars are recorded in `scene.metal_mask`."""
+    paint = [(0.2, 0.22, 0.24), (0.85, 0.86, 0.87), (0.15, 0.35, 0.25), (0.45, 0.47, 0.5)][int(rng.integers(4))]
+    m = np.zeros((int(h) + 1, int(w) + 1), np.uint8)
+    t = max(2, int(h * 0.05))
+    for yy in (0, int(h * 0.5), int(h) - t):
+        m[yy:yy + t] = 255
+    gap = max(6, int(h * rng.uniform(0.1, 0.2)))
+    for xx in range(0, int(w), gap):
+        m[:, xx:xx + max(1, t // 2 + 1)] = 255
+    mf = m.astype(np.float32) / 255.0
+    scene.paint_mask(mf, paint, x, y)
+    if getattr(scene, "metal_mask", None) is None:
+        scene.metal_mask = np.zeros((scene.h, scene.w), np.float32)
+    draw.add_into(scene.metal_mask, mf, x, y)
+    np.clip(scene.metal_mask, 0, 1, out=scene.metal_mask)
+    return Rect(x, y, x + w, y + h)
+
+
+def metal_panel(scene: Scene, x: float, y: float, w: float, h: float, rgb, rng) -> Rect:
+    """A painted metal panel / door / cabinet (rust host)."""
+    tex = textures.painted_wall(int(h) + 1, int(w) + 1, rgb, rng)
+    for k in range(1, 4):
+        tex[:, int(w * k / 4):int(w * k / 4) + 1] *= 0.8
+    scene.fill(x, y, x + w, y + h, tex)
+    if getattr(scene, "metal_mask", None) is None:
+        scene.metal_mask = np.zeros((scene.h, scene.w), np.float32)
+    scene.metal_mask[int(max(0, y)):int(y + h), int(max(0, x)):int(x + w)] = 1
+    return Rect(x, y, x + w, y + h)
+
+
+def potted_plant(scene: Scene, x: float, y_ground: float, size: float, rng) -> None:
+    pot_w, pot_h = size * 0.5, size * 0.45
+    scene.paint(draw.solid(pot_h, pot_w, [(0.9, 0.9, 0.88), (0.2, 0.2, 0.22), (0.55, 0.5, 0.45)][int(rng.integers(3))]),
+                x - pot_w / 2, y_ground - pot_h)
+    for _ in range(int(rng.integers(6, 14))):
+        a = rng.uniform(-2.6, -0.5)
+        L = size * rng.uniform(0.4, 0.9)
+        cx, cy = x + np.cos(a) * L * 0.5, y_ground - pot_h + np.sin(a) * L * 0.5
+        m = draw.ellipse_mask(int(L) + 2, int(L) + 2, (L / 2 + 1, L / 2 + 1), (L * 0.45, L * 0.12), np.degrees(a))
+        col = (0.12 + rng.uniform(0, .1), 0.38 + rng.uniform(0, .15), 0.12)
+        scene.paint_mask(m, col, cx - L / 2, cy - L / 2)
+
+
+def ceiling_lights(scene: Scene, y: float, n: int, rng, on: bool = True) -> None:
+    for i in range(n):
+        x = scene.layout.x0 + (i + 0.5) * scene.layout.w / n
+        w, h = scene.layout.w * 0.08, max(3, scene.layout.w * 0.008)
+        scene.paint(draw.solid(h, w, (1.0, 1.0, 0.97) if on else (0.75, 0.75, 0.75)), x - w / 2, y)

@@ -1,0 +1,39 @@
+"""PDF report of an audit with the annotated photos (WeasyPrint; fonts from the system, nothing fetched)."""
+from __future__ import annotations
+
+import base64
+
+from flask import render_template
+
+from web.auditview import audit_page_data
+from web.models import Audit, PhotoStatus
+from web.services import images
+
+MAX_PHOTOS_IN_PDF = 60
+
+
+def audit_pdf(audit: Audit) -> bytes:
+    from weasyprint import HTML
+
+    data = audit_page_data(audit)
+    pictures = {}
+    for p in data["photos"][:MAX_PHOTOS_IN_PDF]:
+        if p.status != PhotoStatus.DONE.value:
+            continue
+        try:
+            jpeg = images.view_image(p.storage_key, p.sha256, p.result.results if p.result else None,
+                                     p.original_name, overlay=True)
+        except Exception:
+            continue
+        pictures[p.id] = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
+    html = render_template("report.html", pictures=pictures, **data)
+    return HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
+
+
+def _no_fetch(url: str, *args, **kwargs):
+    """Only inline data: URLs are rendered; the report never reaches the network or the disk."""
+    from weasyprint.urls import default_url_fetcher
+
+    if url.startswith("data:"):
+        return default_url_fetcher(url, *args, **kwargs)
+    raise ValueError(f"refusing to fetch {url!r} while rendering a report")

@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 BRAND_BLUE = (10, 77, 162)  # #0A4DA2
 AURORA_TEAL = (23, 179, 163)  # #17B3A3
@@ -55,21 +55,25 @@ _FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 # --------------------------------------------------------------------------- shapes (unit square)
 
 
-def _ring_mask(n: int, gap_deg: float = 44.0) -> Image.Image:
-    """A thick ring with a gap at the bottom and eight square notches on its outer edge."""
+_AURORA_NOTCHES = (-150, -110, -70, -30, 10, 145, 170)
+
+
+def _ring_mask(n: int, gap_deg: float = 44.0, gap_at_deg: float = 90.0,
+               notches: tuple[float, ...] = _AURORA_NOTCHES, inner: float = 0.405) -> Image.Image:
+    """A thick ring with a gap (at `gap_at_deg`, 90 = bottom) and square notches on its outer edge."""
     m = Image.new("L", (n, n), 0)
     d = ImageDraw.Draw(m)
     c = n / 2
-    r_out, r_in = 0.485 * n, 0.405 * n
+    r_out, r_in = 0.485 * n, inner * n
     d.ellipse((c - r_out, c - r_out, c + r_out, c + r_out), fill=255)
     d.ellipse((c - r_in, c - r_in, c + r_in, c + r_in), fill=0)
-    # gap at the bottom, where the A's legs pass
+    # the gap (at the bottom for Aurora, where the A's legs pass)
     half = math.radians(gap_deg / 2)
-    a0, a1 = math.pi / 2 - half, math.pi / 2 + half
+    a0, a1 = math.radians(gap_at_deg) - half, math.radians(gap_at_deg) + half
     d.polygon([(c, c), (c + 2 * n * math.cos(a0), c + 2 * n * math.sin(a0)),
                (c + 2 * n * math.cos(a1), c + 2 * n * math.sin(a1))], fill=0)
-    # notches: small squares bitten out of the outer rim (not symmetric: 7 of them)
-    for k, deg in enumerate((-150, -110, -70, -30, 10, 145, 170)):
+    # notches: small squares bitten out of the outer rim (not symmetric)
+    for k, deg in enumerate(notches):
         a = math.radians(deg)
         s = 0.028 * n * (1.3 if k % 3 == 0 else 1.0)
         px, py = c + r_out * math.cos(a), c + r_out * math.sin(a)
@@ -145,8 +149,7 @@ def _emblem_parts(n: int) -> dict[str, np.ndarray]:
     wide = _swoosh_mask(n, grow=0.012)
     a = _gap(a, wide)
     ring = _gap(ring, wide)
-    return {k: np.asarray(v, dtype=np.float32) / 255.0 for k, v in
-            {"ring": ring, "a": a, "swoosh": swoosh, "star": star}.items()}
+    return {"ring": ring, "a": a, "swoosh": swoosh, "star": star}
 
 
 @lru_cache(maxsize=16)
@@ -166,50 +169,39 @@ def _old_parts(n: int) -> dict[str, np.ndarray]:
     dd = ImageDraw.Draw(lines)
     for k, y in enumerate((0.40, 0.50, 0.60)):
         dd.rectangle(_scale([(0.10 + 0.03 * k, y), (0.30, y + 0.045)], n)[0] + _scale([(0.30, y + 0.045)], n)[0], fill=255)
-    return {k: np.asarray(v, dtype=np.float32) / 255.0 for k, v in
-            {"badge": badge, "letter": letter, "lines": lines}.items()}
+    return {"badge": badge, "letter": letter, "lines": lines}
 
 
 @lru_cache(maxsize=16)
 def _foreign_parts(n: int) -> dict[str, np.ndarray]:
-    """'Vega Auto': the same broken ring, with a V chevron, a bar and a dot inside."""
-    ring = _ring_mask(n)
+    """'Vega Auto': a broken ring of the same size (gap on top, other notches, thinner), a V inside."""
+    ring = _ring_mask(n, gap_deg=30.0, gap_at_deg=-90.0, notches=(0, 60, 120, 180), inner=0.42)
     inner = Image.new("L", (n, n), 0)
     d = ImageDraw.Draw(inner)
     d.polygon(_scale([(0.20, 0.22), (0.34, 0.22), (0.50, 0.62), (0.66, 0.22), (0.80, 0.22),
                       (0.56, 0.84), (0.44, 0.84)], n), fill=255)
     d.rectangle(_scale([(0.18, 0.44), (0.82, 0.50)], n)[0] + _scale([(0.82, 0.50)], n)[0], fill=0)
     d.ellipse(_scale([(0.45, 0.10), (0.55, 0.20)], n)[0] + _scale([(0.55, 0.20)], n)[0], fill=255)
-    return {"ring": np.asarray(ring, np.float32) / 255.0, "inner": np.asarray(inner, np.float32) / 255.0}
+    return {"ring": ring, "inner": inner}
 
 
 # --------------------------------------------------------------------------- compositing
 
 
-def _compose(layers: list[tuple[np.ndarray, tuple[int, int, int]]], n: int) -> np.ndarray:
-    """Paint (mask, colour) layers in order onto a transparent n x n canvas (float RGBA 0..1)."""
-    out = np.zeros((n, n, 4), np.float32)
+def _compose(layers: list[tuple[Image.Image, tuple[int, int, int]]], n: int) -> Image.Image:
+    """Paint (L mask, colour) layers in order onto a transparent n x n RGBA canvas."""
+    canvas = Image.new("RGBA", (n, n), (0, 0, 0, 0))
     for mask, colour in layers:
-        a = mask[..., None]
-        col = np.array(colour, np.float32) / 255.0
-        out[..., :3] = out[..., :3] * (1 - a) + col * a
-        out[..., 3:] = out[..., 3:] * (1 - a) + a
-    return out
+        canvas.paste(colour + (255,), (0, 0, n, n), mask)  # blends colour and alpha by the mask
+    return canvas
 
 
-def _downsample(rgba: np.ndarray, size: int) -> np.ndarray:
-    """Float RGBA (premultiply-safe) -> size x size uint8 RGBA."""
-    a = rgba[..., 3:]
-    premul = np.concatenate([rgba[..., :3] * a, a], axis=2)
-    img = Image.fromarray(np.clip(premul * 255 + 0.5, 0, 255).astype(np.uint8), "RGBA")
-    small = np.asarray(img.resize((size, size), Image.Resampling.BOX), np.float32) / 255.0
-    alpha = small[..., 3:]
-    rgb = np.where(alpha > 1e-4, small[..., :3] / np.maximum(alpha, 1e-4), 0.0)
-    out = np.concatenate([np.clip(rgb, 0, 1), alpha], axis=2)
-    return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
+def _downsample(img: Image.Image, size: int) -> np.ndarray:
+    """Supersampled RGBA -> size x size uint8 RGBA (Pillow premultiplies alpha when resizing)."""
+    return np.asarray(img.resize((size, size), Image.Resampling.BOX), np.uint8).copy()
 
 
-def _emblem(variant: str, n: int) -> np.ndarray:
+def _emblem(variant: str, n: int) -> Image.Image:
     if variant == "deprecated":
         p = _old_parts(n)
         return _compose([(p["badge"], OLD_BLUE), (p["letter"], WHITE), (p["lines"], WHITE)], n)
@@ -221,7 +213,8 @@ def _emblem(variant: str, n: int) -> np.ndarray:
         return _compose([(p["ring"], BRAND_BLUE), (p["a"], BRAND_BLUE), (p["swoosh"], AURORA_TEAL),
                          (p["star"], AURORA_TEAL)], n)
     if variant in ("white", "night"):
-        return _compose([(np.maximum.reduce([p["ring"], p["a"], p["swoosh"], p["star"]]), WHITE)], n)
+        union = ImageChops.lighter(ImageChops.lighter(p["ring"], p["a"]), ImageChops.lighter(p["swoosh"], p["star"]))
+        return _compose([(union, WHITE)], n)
     raise ValueError(f"unknown logo variant '{variant}' (known: {', '.join(VARIANTS)})")
 
 

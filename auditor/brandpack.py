@@ -1,6 +1,26 @@
 """Brand packs: what differs between brands, as data (checklists/brands/<id>/brand.yaml + logos/).
 
-The types are the contract; `load_brand` below reads and validates a pack folder.
+The types are the contract; `load_brand` below reads and validates a pack folder. A
+pack is a folder holding `brand.yaml` and its reference logos; it is found by id among
+the built-in packs (`brands_root()`), under extra roots, or by its path, so a head
+office adds a brand without touching code. brand.yaml (see checklists/brands/demo/):
+
+    id: demo                          # optional; default: the folder name
+    name: {zh: 极光汽车, en: AURORA MOTORS}
+    checklist: default@1              # the checklist it is audited against
+    palette:                          # name -> sRGB hex + CIEDE2000 tolerance
+      aurora_blue: {hex: "#0A4DA2", tolerance: 12}
+    signboard_colours: [aurora_blue]  # palette names a signboard panel may be
+    placement: {zone: [x0, y0, x1, y1], min_width: 0.04, max_width: 0.45, max_tilt_deg: 5}
+    roles:                            # uniform roles; seasons: all / summer / winter
+      - {id: advisor, name: {zh: 服务顾问, en: Service advisor}, colours: {all: [aurora_blue]}}
+    texts:                            # groups: brand service_brand slogan entrance exit area_sign
+      - {text: 入口, group: entrance, areas: [entrance], alternatives: [Entrance]}
+    logos:                            # kinds: artwork photo_day photo_night
+      - {file: logos/mark.png, kind: artwork, deprecated: false, foreign: false}
+
+Every palette name used must exist, every logo must decode, enums and ranges are
+checked; errors are ConfigError with file:line:field.
 """
 from __future__ import annotations
 
@@ -167,7 +187,9 @@ def _display_path(path: Path) -> str:
 
 
 def _brand_schema():
-    from auditor.pipeline import AREAS
+    from auditor.checklist import photo_areas
+
+    AREAS = photo_areas()
     from auditor.yamlconf import Bool, ListOf, MapOf, Num, Obj, Str, opt
 
     names = Obj({"zh": Str(), "en": Str()})
@@ -296,3 +318,4 @@ def _build_brand(folder: Path) -> "BrandPack":
         checklist=data["checklist"],
         signboard_colours=tuple(data["signboard_colours"]),
     )
+

@@ -1,6 +1,24 @@
 """Checklists: versioned YAML of sections and items, each bound to checks or answered by hand.
 
 The types are the contract; `load_checklist` below reads and validates the YAML.
+File layout: <checklists root>/<id>/<version>.yaml (see checklists/default/1.yaml):
+
+    id: default
+    version: 1
+    title: {zh: ..., en: ...}
+    sections:
+      - id: EXT
+        title: {zh: 外观形象, en: Exterior image}
+        items:
+          - id: EXT-02
+            text: {zh: ..., en: ...}
+            weight: 3                      # > 0
+            areas: [facade]                # none = every area
+            checks:                        # or `manual: true`, never both
+              - {check: logo.present, params: {}, min_confidence: 0.6}
+
+Check ids must be registered in `auditor.checks.CHECKS`; ids are unique; errors are
+ConfigError with file:line:field and a did-you-mean for typos.
 """
 from __future__ import annotations
 
@@ -30,6 +48,7 @@ class Item:
     areas: tuple[str, ...]  # areas whose photos are evidence; empty = every area
     checks: tuple[CheckBinding, ...] = ()
     manual: bool = False
+    evidence: str = ""  # what a photo can show for this item, for people
 
 
 @dataclass(frozen=True)
@@ -76,11 +95,20 @@ _VERSION_FILE = re.compile(r"[0-9A-Za-z_.-]+\.ya?ml")
 
 
 def checklists_root() -> Path:
-    """The folder of checklists and brand packs: $AUDITOR_CHECKLISTS or the repository's checklists/."""
+    """The folder of checklists and brand packs.
+
+    $AUDITOR_CHECKLISTS if set; else the checklists/ folder beside the package (a source
+    checkout or editable install); else ./checklists (a non-editable install run from
+    the repository).
+    """
     env = os.environ.get(CHECKLISTS_ENV)
     if env:
         return Path(env).expanduser()
-    return Path(__file__).resolve().parent.parent / "checklists"
+    beside = Path(__file__).resolve().parent.parent / "checklists"
+    if beside.is_dir():
+        return beside
+    here = Path.cwd() / "checklists"
+    return here if here.is_dir() else beside
 
 
 def _version_key(version: str) -> tuple:
@@ -115,6 +143,9 @@ def resolve_checklist_file(id_or_path: str | Path) -> Path:
     if isinstance(id_or_path, Path) or candidate.suffix in (".yaml", ".yml") or "/" in text:
         if candidate.is_file():
             return candidate
+        versions = _versions(candidate)
+        if versions:  # a folder of versions: the latest
+            return next(p for p in candidate.iterdir() if p.is_file() and p.stem == versions[-1])
         raise UnknownChecklistError(text, list_checklists())
     cid, _, version = text.partition("@")
     folder = checklists_root() / cid
@@ -151,7 +182,7 @@ def _load_cached(path: str, mtime_ns: int, display: str) -> Checklist:
 
 
 def _schema():
-    from auditor.pipeline import AREAS
+    AREAS = photo_areas()
     from auditor.yamlconf import Any_, Bool, ListOf, MapOf, Num, Obj, Str, opt
 
     names = Obj({"zh": Str(), "en": Str()})
@@ -232,6 +263,14 @@ def _build_checklist(path: Path, display: str) -> Checklist:
                 areas=tuple(it["areas"]),
                 checks=tuple(bindings),
                 manual=bool(it["manual"]),
+                evidence=it["evidence"],
             ))
         sections.append(Section(s["id"], s["title"]["zh"], s["title"]["en"], tuple(items)))
     return Checklist(cid, str(version), data["title"]["zh"], data["title"]["en"], tuple(sections), source=str(path))
+
+
+def photo_areas() -> tuple[str, ...]:
+    """The fixed photo areas (facade, entrance, ...), wherever the core defines them."""
+    from auditor.types import AREAS
+
+    return AREAS

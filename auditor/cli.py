@@ -17,6 +17,7 @@ from typing import Any, Iterable, Sequence
 
 import click
 
+from auditor.bench import IMAGE_SUFFIXES  # light module: no heavy imports at load
 from auditor.errors import (
     AuditorError,
     ConfigError,
@@ -25,13 +26,12 @@ from auditor.errors import (
     UnknownBrandError,
     UnknownChecklistError,
 )
+from auditor.evaluation.labels import AREAS
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_PHOTO = 3
 EXIT_OTHER = 4
-AREAS = ("facade", "entrance", "driveway", "reception", "workshop", "lounge", "staff", "other")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 CHUNK = 8  # photos analysed together (batched network inputs) and held in memory at once
 
 
@@ -183,14 +183,20 @@ def _fmt_mapping(m) -> str:
     return ", ".join(f"{k}={_fmt_value(v)}" for k, v in dict(m or {}).items())
 
 
-def _write_annotated(out_dir: Path, source: str, photo, results) -> Path:
+def _write_annotated(out_dir: Path, source: str, photo, results, used: set[str]) -> Path:
+    """Write the photo's working copy with its findings drawn as OUT/<name>.annotated.jpg."""
     from auditor.annotate import draw_findings
     from auditor.ingest import encode_jpeg
 
     out_dir.mkdir(parents=True, exist_ok=True)
     drawn = draw_findings(photo.rgb, results, scale=photo.scale)
-    stem = Path(source).with_suffix("").as_posix().replace("/", "__")
-    path = out_dir / f"{stem}.annotated.jpg"
+    stem = Path(source).stem
+    name, k = f"{stem}.annotated.jpg", 1
+    while name in used:  # two photos of the same name from different folders
+        k += 1
+        name = f"{stem}-{k}.annotated.jpg"
+    used.add(name)
+    path = out_dir / name
     path.write_bytes(encode_jpeg(drawn, quality=88))
     return path
 
@@ -220,6 +226,7 @@ def check(photos: tuple[Path, ...], brand: str | None, area: str | None, checkli
     plan = plan_for_area(_load_checklist(checklist_ref, brand_pack), area) if area else plan_all()
     rejected: list[tuple[str, str]] = []
     out_json: list[dict] = []
+    used_names: set[str] = set()
     bar = _progress(total=len(photos), desc="check")
     for chunk in _chunks(list(photos), CHUNK):
         loaded = []
@@ -236,7 +243,8 @@ def check(photos: tuple[Path, ...], brand: str | None, area: str | None, checkli
             bar.update(1)
             written = None
             if annotate_dir is not None:
-                written = _write_annotated(annotate_dir, analysis.photo.source, analysis.photo, analysis.results)
+                written = _write_annotated(annotate_dir, analysis.photo.source, analysis.photo, analysis.results,
+                                           used_names)
             if as_json:
                 d = analysis.to_dict()
                 if written:
@@ -415,8 +423,9 @@ def _use_weights(path: Path) -> None:
         raise CommandFailed("--weights: auditor.inference.use_weights is not available", EXIT_OTHER)
     try:
         use(path)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
-        raise CommandFailed(f"--weights {path}: {one_line(exc)}", EXIT_USAGE)
+    except Exception as exc:  # a missing, foreign or corrupt weights file: say which and why
+        raise CommandFailed(f"--weights {path}: cannot use these weights: {type(exc).__name__}: {one_line(exc)}",
+                            EXIT_USAGE)
 
 
 # ------------------------------------------------------------------ bench
@@ -533,16 +542,34 @@ def checklists() -> None:
 @cli.command()
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--n", "n", type=click.IntRange(min=1), default=40, show_default=True, help="Number of photos.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--split", is_flag=True, help="Also write a held-out split.")
-def samples(out: Path, n: int, seed: int, split: bool) -> None:
-    """Generate a labelled demo set of the demo brand into OUT (labels.json + photos)."""
+@click.option("--seed", type=int, default=0, show_default=True, help="Base random seed.")
+@click.option("--split", type=click.Choice(["train", "val", "test"]), default="train", show_default=True,
+              help="Which split to render: splits use disjoint random streams, so a held-out set never overlaps.")
+@click.option("--size", default="1280x960", show_default=True, help="Photo size WIDTHxHEIGHT in pixels.")
+@click.option("--brand", default="demo", show_default=True, help="Brand pack id or folder.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+def samples(out: Path, n: int, seed: int, split: str, size: str, brand: str, jobs: int) -> None:
+    """Render a labelled demo set (photos + labels.json in the format of spec/labels.md) into OUT."""
     try:
         from samples.generator import generate_set
     except ImportError as exc:
         raise CommandFailed(f"the samples generator is not available: {exc}")
-    result = generate_set(out, n=n, seed=seed, split=split)
-    click.echo(f"wrote {out}" + (f": {result}" if result is not None else ""))
+    try:
+        w, h = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise CommandFailed(f"--size: expected WIDTHxHEIGHT such as 1280x960, got '{size}'", EXIT_USAGE)
+    bar = _progress(total=n, desc="samples")
+
+    def progress(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
+    try:
+        labels = generate_set(out, n, seed, split, size=(w, h), brand=brand, jobs=jobs, progress=progress)
+    except ValueError as exc:
+        raise CommandFailed(f"samples: {one_line(exc)}", EXIT_USAGE)
+    finally:
+        bar.close()
+    click.echo(f"wrote {n} photos and {labels}")
 
 
 @cli.command()

@@ -111,7 +111,7 @@ def run_net(rgbs: Sequence[np.ndarray], batch_size: int = 8) -> list[NetOutputs]
 
 
 def _outputs_for(outs: dict, k: int, photo_wh: tuple[int, int], in_w: int, in_h: int, paths: dict) -> NetOutputs:
-    area = defects = boxes = scores = None
+    area = defects = boxes = scores = centre = None
     if "area" in outs:
         z = outs["area"][k]
         e = np.exp(z - z.max())
@@ -123,4 +123,5 @@ def _outputs_for(outs: dict, k: int, photo_wh: tuple[int, int], in_w: int, in_h:
         centre = 1.0 / (1.0 + np.exp(-o[0]))
         boxes, scores = decode_people(centre, o[1:], (in_w, in_h), threshold=PERSON_CANDIDATE_THRESHOLD)
         boxes = boxes * np.array([photo_wh[0] / in_w, photo_wh[1] / in_h] * 2, np.float32)
-    return NetOutputs(photo_wh, area, defects, boxes, scores, dict(paths))
+    return NetOutputs(photo_wh, area, defects, boxes, scores, None if centre is None else centre.astype(np.float32),
+                      dict(paths))

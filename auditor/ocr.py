@@ -31,10 +31,11 @@ import numpy as np
 
 from auditor.types import Region
 
-PASS1_PIXELS = 330_000  # detection pixels of the whole-photo pass (~0.55 s on one core)
+PASS1_PIXELS = 260_000  # detection pixels of the whole-photo pass (~0.4 s on one core)
 PASS1_MAX_UPSCALE = 2.0  # small photos are enlarged up to this much for detection
-PASS2_PIXELS = 200_000  # detection pixels spent on targeted crops
+PASS2_PIXELS = 140_000  # detection pixels spent on targeted crops
 PASS2_MAX_WINDOWS = 6
+MAX_LINES = 48  # lines recognised per pass (largest first)
 TEXT_SCORE = 0.5  # recognition confidence below which a line is dropped
 DET_BOX_THRESH = 0.5
 DET_WEAK_THRESH = 0.12  # text probability that marks a place worth a closer look
@@ -91,18 +92,18 @@ def _models():
 # --------------------------------------------------------------------------- detection
 
 
-def _detect(bgr: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Detect text lines in `bgr` (HxWx3 uint8) resized by `scale`.
+def _detect(rgb: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Detect text lines in `rgb` (HxWx3 uint8) resized by `scale`.
 
-    Returns (quads Nx4x2 float32 in `bgr` pixels, box scores N, probability map hxw float32
-    of the detection image, whose pixel (x, y) is at (x / sx, y / sy) in `bgr`).
+    Returns (quads Nx4x2 float32 in `rgb` pixels, box scores N, probability map hxw float32
+    of the detection image, whose pixel (x, y) is at (x / sx, y / sy) in `rgb`).
     """
     det = _models()[0]
-    h, w = bgr.shape[:2]
+    h, w = rgb.shape[:2]
     dh = max(32, int(round(h * scale / 32)) * 32)
     dw = max(32, int(round(w * scale / 32)) * 32)
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    img = cv2.resize(bgr, (dw, dh), interpolation=interp)
+    img = cv2.resize(rgb, (dw, dh), interpolation=interp)[:, :, ::-1]  # the models take BGR
     x = ((img.astype(np.float32) / 255.0) - 0.5) / 0.5
     x = x.transpose(2, 0, 1)[None]
     pred = det.session(x)
@@ -111,17 +112,35 @@ def _detect(bgr: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.n
     return quads, np.asarray(scores, np.float32).reshape(-1), pred[0, 0].astype(np.float32)
 
 
+def _largest(quads: np.ndarray, n: int) -> np.ndarray:
+    """The `n` largest quads (a wall of tiny print must not eat the time budget)."""
+    if len(quads) <= n:
+        return quads
+    areas = np.abs([cv2.contourArea(q.astype(np.float32)) for q in quads])
+    return quads[np.argsort(-areas)[:n]]
+
+
 # --------------------------------------------------------------------------- recognition
 
 
-def _crop_quad(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """The quad's content warped upright (width along the quad's first edge), no rotation."""
+def _crop_quad(img: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The quad's content of `img` (HxWx3, RGB) as BGR, warped upright along the quad's first edge.
+
+    Only the quad's bounding window is touched, so cutting many lines from a large photo stays cheap.
+    """
     q = quad.astype(np.float32)
+    x0, y0 = np.floor(q.min(0)).astype(int) - 2
+    x1, y1 = np.ceil(q.max(0)).astype(int) + 2
+    x0, y0 = max(0, x0), max(0, y0)
+    x1, y1 = min(img.shape[1], x1), min(img.shape[0], y1)
+    sub = img[y0:y1, x0:x1, ::-1]
+    q = q - np.array([x0, y0], np.float32)
     w = int(max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[2] - q[3]), 2))
     h = int(max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2]), 2))
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     m = cv2.getPerspectiveTransform(q, dst)
-    return cv2.warpPerspective(bgr, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(np.ascontiguousarray(sub), m, (w, h), flags=cv2.INTER_CUBIC,
+                               borderMode=cv2.BORDER_REPLICATE)
 
 
 def _retile_vertical(crop: np.ndarray) -> np.ndarray:
@@ -133,8 +152,8 @@ def _retile_vertical(crop: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.hstack([c[:hh] for c in cells]))
 
 
-def _recognise(bgr: np.ndarray, quads: np.ndarray) -> list[tuple[str, float]]:
-    """Read each quad of `bgr`; returns (text, confidence) per quad."""
+def _recognise(rgb: np.ndarray, quads: np.ndarray) -> list[tuple[str, float]]:
+    """Read each quad of `rgb` (HxWx3 RGB); returns (text, confidence) per quad."""
     if len(quads) == 0:
         return []
     from rapidocr.ch_ppocr_rec.typings import TextRecInput
@@ -143,7 +162,7 @@ def _recognise(bgr: np.ndarray, quads: np.ndarray) -> list[tuple[str, float]]:
     crops: list[np.ndarray] = []
     owner: list[int] = []
     for i, q in enumerate(quads):
-        crop = _crop_quad(bgr, q)
+        crop = _crop_quad(rgb, q)
         h, w = crop.shape[:2]
         if h >= 1.5 * w:  # vertical: rotated Latin either way, or stacked CJK characters
             variants = [np.ascontiguousarray(np.rot90(crop)), np.ascontiguousarray(np.rot90(crop, 3)),
@@ -158,7 +177,7 @@ def _recognise(bgr: np.ndarray, quads: np.ndarray) -> list[tuple[str, float]]:
     _keep_best(best, owner, rec(TextRecInput(img=crops)))
     retry = [i for i, (_, c) in enumerate(best) if c < RETRY_TURNED_BELOW]
     if retry:
-        turned = [np.ascontiguousarray(np.rot90(_crop_quad(bgr, quads[i]), 2)) for i in retry]
+        turned = [np.ascontiguousarray(np.rot90(_crop_quad(rgb, quads[i]), 2)) for i in retry]
         _keep_best(best, retry, rec(TextRecInput(img=turned)))
     return best
 
@@ -359,21 +378,21 @@ def read_text(rgb: np.ndarray, *, second_pass: bool = True, pass1_pixels: int = 
     h, w = rgb.shape[:2]
     if min(h, w) < 8:
         return ()
-    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
     scale = min(PASS1_MAX_UPSCALE, float(np.sqrt(pass1_pixels / (h * w))))
-    quads, _, prob = _detect(bgr, scale)
-    readings = _recognise(bgr, quads)
+    quads, _, prob = _detect(rgb, scale)
+    quads = _largest(quads, MAX_LINES)
+    readings = _recognise(rgb, quads)
     lines = [TextLine(t, c, _quad_region(q)) for q, (t, c) in zip(quads, readings) if t and c >= TEXT_SCORE]
     if second_pass:
         for (x0, y0, x1, y1), s2 in _second_pass_windows((h, w), prob, quads, readings, scale):
-            sub = np.ascontiguousarray(bgr[y0:y1, x0:x1])
+            sub = rgb[y0:y1, x0:x1]
             if min(sub.shape[:2]) < 4:
                 continue
             q2, _, _ = _detect(sub, s2)
             if len(q2) == 0:
                 continue
-            q2 = q2 + np.array([x0, y0], np.float32)
-            for q, (t, c) in zip(q2, _recognise(bgr, q2)):
+            q2 = _largest(q2, MAX_LINES // 4) + np.array([x0, y0], np.float32)
+            for q, (t, c) in zip(q2, _recognise(rgb, q2)):
                 if t and c >= TEXT_SCORE:
                     lines.append(TextLine(t, c, _quad_region(q)))
     lines = _dedupe(lines)

@@ -12,9 +12,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from auditor.brandpack import BrandPack
 from auditor.checks import CHECKS, PhotoContext, run_check
 from auditor.checks.context import BATCH_SIGNALS
-from auditor.types import CheckResult, Photo, Verdict
-
-AREAS = ("facade", "entrance", "driveway", "reception", "workshop", "lounge", "staff", "other")
+from auditor.types import AREAS, CheckResult, Photo, Verdict  # noqa: F401 (AREAS re-exported)
 
 QUALITY_CHECK = "quality.photo"
 AREA_CHECK = "area.classify"

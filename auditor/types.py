@@ -15,6 +15,10 @@ from typing import Any, Mapping
 import numpy as np
 
 
+AREAS = ("facade", "entrance", "driveway", "reception", "workshop", "lounge", "staff", "other")
+"""The areas a site photo is filed under (spec/labels.md)."""
+
+
 class Verdict(str, enum.Enum):
     """What one check concluded on one photo."""
 
@@ -161,8 +165,8 @@ class Finding:
             "kind": self.kind,
             "message": self.message,
             "region": None if self.region is None else self.region.to_dict(),
-            "measured": dict(self.measured),
-            "thresholds": dict(self.thresholds),
+            "measured": _jsonable(self.measured),
+            "thresholds": _jsonable(self.thresholds),
             "confidence": round(float(self.confidence), 4),
         }
 

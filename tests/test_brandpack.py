@@ -145,3 +145,79 @@ def test_pack_needs_a_current_logo(pack):
     p.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match="at least one current logo"):
         load_brand(pack)
+
+
+# --------------------------------------------------------------------------- the demo brand's artwork
+
+from auditor.artwork import PACK_FILES, VARIANTS, draw_logo  # noqa: E402
+from auditor.ingest import load_image_rgba  # noqa: E402
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_draw_logo_variants(variant):
+    img = draw_logo(96, variant)
+    assert img.shape == (96, 96, 4) and img.dtype == np.uint8
+    if variant.startswith("photo_"):
+        assert img[..., 3].min() == 255  # a photograph of the installed sign is opaque
+    else:
+        assert img[0, 0, 3] == 0 and img[..., 3].max() == 255
+
+
+def test_draw_logo_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="unknown logo variant 'gold'"):
+        draw_logo(64, "gold")
+    with pytest.raises(ValueError, match="size_px"):
+        draw_logo(4, "colour")
+
+
+def test_wordmark_widens_the_image():
+    img = draw_logo(64, "colour", wordmark=True)
+    assert img.shape[0] == 64 and img.shape[1] > 2 * 64
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    ma, mb = a[..., 3] > 128, b[..., 3] > 128
+    return float((ma & mb).sum() / (ma | mb).sum())
+
+
+def test_old_and_foreign_marks_differ_from_the_current_one():
+    colour = draw_logo(128, "colour")
+    assert mask_iou(colour, draw_logo(128, "white")) > 0.95
+    assert mask_iou(colour, draw_logo(128, "deprecated")) < 0.6
+    assert mask_iou(colour, draw_logo(128, "foreign")) < 0.75
+
+
+def test_committed_logo_files_are_what_the_artwork_command_draws():
+    for name, (variant, kind, deprecated, foreign) in PACK_FILES.items():
+        committed = load_image_rgba(DEMO / "logos" / name)
+        drawn = draw_logo(committed.shape[0], variant)
+        assert committed.shape == drawn.shape
+        assert np.abs(committed.astype(int) - drawn.astype(int)).mean() < 2.0, name
+        ref = next(l for l in load_brand("demo").logos if l.path.name == name)
+        assert (ref.kind, ref.deprecated, ref.foreign) == (kind, deprecated, foreign)
+
+
+def test_the_emblem_gives_local_features_something_to_match():
+    cv2 = pytest.importorskip("cv2")
+
+    def gray(rgba):
+        a = rgba[..., 3:] / 255.0
+        return cv2.cvtColor((rgba[..., :3] * a + 128 * (1 - a)).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+
+    sift = cv2.SIFT_create()
+    kr, dr = sift.detectAndCompute(gray(draw_logo(384, "colour")), None)
+    assert len(kr) >= 80
+
+    def inliers(variant):
+        k, d = sift.detectAndCompute(gray(draw_logo(300, variant)), None)
+        good = [m for m, n in cv2.BFMatcher().knnMatch(dr, d, k=2) if m.distance < 0.75 * n.distance]
+        if len(good) < 4:
+            return 0
+        src = np.float32([kr[m.queryIdx].pt for m in good])
+        dst = np.float32([k[m.trainIdx].pt for m in good])
+        _, mask = cv2.findHomography(src, dst, cv2.RANSAC, 5.0)
+        return 0 if mask is None else int(mask.sum())
+
+    same, foreign, old = inliers("colour"), inliers("foreign"), inliers("deprecated")
+    assert same >= 40
+    assert foreign < same / 3 and old < same / 3

@@ -158,3 +158,13 @@ def test_plan_for_area_uses_the_bindings():
     assert ("logo.placement", "[]") in facade
     assert ("signage.text_required", "[('group', 'brand')]") in facade
     assert not any(k[0] == "people.badge" for k in facade)
+
+
+def test_a_folder_of_versions_loads_the_latest(tmp_path):
+    folder = tmp_path / "regional"
+    folder.mkdir()
+    text = DEFAULT.read_text(encoding="utf-8").replace("id: default", "id: regional")
+    (folder / "1.yaml").write_text(text, encoding="utf-8")
+    (folder / "2.yaml").write_text(text.replace("version: 1", "version: 2"), encoding="utf-8")
+    c = load_checklist(folder)
+    assert (c.id, c.version) == ("regional", "2")

@@ -313,3 +313,73 @@ def test_label_font_draws_chinese():
 
     ImageDraw.Draw(img).text((2, 2), "入口", font=font, fill=255)
     assert np.asarray(img).max() == 255
+
+
+def test_evaluate_with_unusable_weights_is_a_usage_error(runner, tiny_set, tmp_path):
+    junk = tmp_path / "area.pt"
+    junk.write_bytes(b"not a weights file")
+    result = runner.invoke(cli, ["evaluate", str(tiny_set), "--weights", str(junk)])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and "cannot use these weights" in result.output
+
+
+# ------------------------------------------------------------------ bench helpers
+
+
+def test_bench_family_totals_and_report():
+    from auditor.bench import DECODE_STAGE, NET_STAGE, BenchResult, _family_totals, format_bench, percentile
+
+    fam = _family_totals({DECODE_STAGE: 10.0, NET_STAGE: 100.0, "logo.present": 5.0, "signal logo": 200.0,
+                          "signal text": 300.0, "signage.text_required": 1.0, "people.detect": 2.0, "quality.photo": 4.0})
+    assert fam["logo"] == 205.0 and fam["signage"] == 301.0
+    assert fam["vision I: quality+logo+signage+lighting, decode incl."] == 10 + 4 + 205 + 301
+    assert fam["vision II: area+clean+people+net, decode incl."] == 10 + 100 + 2
+    assert fam["whole photo"] == 10 + 100 + 5 + 200 + 300 + 1 + 2 + 4
+    assert percentile([1, 2, 3, 4], 50) == 2.5 and percentile([], 50) is None
+    r = BenchResult(photos=2, seconds=4.0, cpu_seconds=2.0, warmup_s=1.0, megapixels=[12.0, 12.0],
+                    stages_ms={DECODE_STAGE: [100.0, 120.0]}, stages_cpu_ms={DECODE_STAGE: [90.0, 100.0]})
+    d = r.to_dict()
+    assert d["photos_per_s"] == 0.5 and d["photos_per_cpu_s"] == 1.0
+    assert d["stages"][DECODE_STAGE]["median_ms"] == 110.0
+    assert "decode" in format_bench(r, "set")
+
+
+def test_signal_timer_charges_nested_signals_exclusively(monkeypatch):
+    from auditor import bench
+    from auditor.checks.context import SIGNALS
+
+    class FakeClock:  # the providers advance it: no real timing in a test
+        now = 0.0
+
+        def perf_counter(self):
+            return self.now
+
+        process_time = perf_counter
+
+    clock = FakeClock()
+    monkeypatch.setattr(bench, "time", clock)
+
+    def inner(ctx):
+        clock.now += 0.020
+        return 1
+
+    def outer(ctx):
+        clock.now += 0.010
+        return ctx.get("test_inner") + 1
+
+    SIGNALS["test_inner"], SIGNALS["test_outer"] = inner, outer
+    timer = bench._SignalTimer()
+    try:
+        timer.install()
+
+        class Ctx:
+            def get(self, name):
+                return SIGNALS[name](self)
+
+        assert SIGNALS["test_outer"](Ctx()) == 2
+    finally:
+        timer.uninstall()
+        del SIGNALS["test_inner"], SIGNALS["test_outer"]
+    assert timer.wall["test_inner"] == pytest.approx(20.0)
+    assert timer.wall["test_outer"] == pytest.approx(10.0)  # its nested signal is not charged to it
+    assert timer.cpu["test_outer"] == pytest.approx(10.0)

@@ -258,3 +258,18 @@ def test_import_checks_pulls_in_no_torch_flask_or_database():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_a_set_can_carry_its_own_brand_pack(tmp_path):
+    import shutil
+
+    from auditor.brandpack import brands_root
+    from auditor.evaluation.evaluate import resolve_brand
+
+    shutil.copytree(brands_root() / "demo", tmp_path / "packs" / "acme")
+    s = load_label_set(_write_set(tmp_path, [{"file": "a.jpg", "brand": "demo"}], brand="acme", brand_pack="packs"))
+    assert s.brand_pack == (tmp_path / "packs").resolve()
+    own = resolve_brand(s, s.brand_of(s.photos[0]))  # the photo's own brand overrides the set's
+    assert own.root.resolve() == (brands_root() / "demo").resolve()
+    packed = resolve_brand(s, s.brand)
+    assert packed.root.resolve() == (tmp_path / "packs" / "acme").resolve()

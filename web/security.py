@@ -48,19 +48,6 @@ def init_app(app: Flask) -> None:
             return None
         return user if user is not None and user.active else None
 
-    @login_manager.request_loader
-    def load_user_from_token(req):
-        # Only the JSON API accepts bearer tokens; pages use the session cookie.
-        if not req.path.startswith("/api/"):
-            return None
-        header = req.headers.get("Authorization", "")
-        if not header.lower().startswith("bearer "):
-            return None
-        user = user_for_token(header[7:].strip())
-        if user is not None:
-            g.api_token_auth = True
-        return user
-
     @app.after_request
     def headers(resp):
         resp.headers.setdefault("Content-Security-Policy", CSP)

@@ -25,9 +25,9 @@ from auditor.checks.context import PhotoContext, signal
 from auditor.checks.registry import register
 from auditor.types import CheckResult, Finding, Region, Verdict
 
-FEATURE_SIDE = 1024  # the photo's long side for feature detection
+FEATURE_SIDE = 640  # the photo's long side for feature detection (SIFT doubles it internally)
 REF_SIDE = 320  # references are described at this long side
-RATIO = 0.8  # Lowe's ratio test
+RATIO = 0.85  # Lowe's ratio test (loose: the geometric and appearance checks keep precision)
 RANSAC_PX = 4.0  # reprojection threshold at FEATURE_SIDE
 MAX_INSTANCES = 3  # per reference
 APPEARANCE_SIDE = 96  # the warped-patch comparison runs at this size
@@ -80,8 +80,24 @@ _ref_cache: dict[tuple, list[_RefFeatures]] = {}
 _ref_lock = threading.Lock()
 
 
+FEATURE_KIND = "sift"
+
+
 def _detector():
+    if FEATURE_KIND == "akaze":
+        return cv2.AKAZE_create(threshold=0.0008)
     return cv2.SIFT_create(nfeatures=SIFT_FEATURES, contrastThreshold=0.03)
+
+
+def _matcher(desc: np.ndarray):
+    """A matcher indexed on the photo's descriptors (built once, queried by every reference)."""
+    if FEATURE_KIND == "akaze":
+        m = cv2.BFMatcher(cv2.NORM_HAMMING)
+    else:
+        m = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 48})
+    m.add([desc])
+    m.train()
+    return m
 
 
 def _mark_box(alpha: np.ndarray, gray: np.ndarray) -> tuple[float, float, float, float]:
@@ -132,7 +148,7 @@ def _describe_reference(ref: LogoReference) -> _RefFeatures:
                 continue
             p = np.array([k.pt for k in kps], np.float32) / scale - pad
             pts.append(p)
-            descs.append(d.astype(np.float32))
+            descs.append(d)
     points = np.vstack(pts) if pts else np.zeros((0, 2), np.float32)
     descriptors = np.vstack(descs) if descs else np.zeros((0, 128), np.float32)
     grey_ground = (rgb * alpha[..., None] + 128 * (1 - alpha[..., None])).astype(np.uint8)
@@ -185,16 +201,21 @@ def _appearance(gray_small: np.ndarray, h_ref_to_small: np.ndarray, rf: _RefFeat
     return float((a * b).sum() / den) if den > 1e-6 else 0.0
 
 
-def _match_reference(rf: _RefFeatures, kp_xy: np.ndarray, desc: np.ndarray, matcher,
-                     gray_small: np.ndarray, img_size: tuple[int, int], params: Mapping[str, Any]) -> list[dict]:
+def _ratio_pairs(rf: _RefFeatures, desc: np.ndarray, matcher, ratio: float) -> list[tuple[int, int]]:
+    """(reference keypoint, photo keypoint) pairs that pass the ratio test, one per photo keypoint."""
     if len(rf.descriptors) < 4 or len(desc) < 4:
         return []
-    knn = matcher.knnMatch(rf.descriptors, desc, k=2)
+    knn = matcher.knnMatch(rf.descriptors, k=2)
     pairs = [(m.queryIdx, m.trainIdx) for m, *rest in (k for k in knn if k)
-             if not rest or m.distance < params["ratio"] * rest[0].distance]
+             if not rest or m.distance < ratio * rest[0].distance]
     # One photo keypoint may answer several reference keypoints (the two grounds, two scales): keep the first.
     seen: set[int] = set()
-    pairs = [(q, t) for q, t in pairs if not (t in seen or seen.add(t))]
+    return [(q, t) for q, t in pairs if not (t in seen or seen.add(t))]
+
+
+def _match_reference(rf: _RefFeatures, pairs: list[tuple[int, int]], kp_xy: np.ndarray,
+                     gray_small: np.ndarray, params: Mapping[str, Any]) -> list[dict]:
+    img_size = (gray_small.shape[1], gray_small.shape[0])
     found: list[dict] = []
     for _ in range(MAX_INSTANCES):
         if len(pairs) < params["min_inliers"]:
@@ -215,6 +236,53 @@ def _match_reference(rf: _RefFeatures, kp_xy: np.ndarray, desc: np.ndarray, matc
     return found
 
 
+def _candidates(gray: np.ndarray, refs: list[_RefFeatures], params: Mapping[str, Any]) -> tuple[list[dict], np.ndarray]:
+    """Verified candidates on `gray` (coordinates of `gray`), and the photo points of all ratio-test matches."""
+    kps, desc = _detector().detectAndCompute(gray, None)
+    if desc is None or len(kps) < 4:
+        return [], np.zeros((0, 2), np.float32)
+    kp_xy = np.array([k.pt for k in kps], np.float32)
+    matcher = _matcher(desc)
+    cands: list[dict] = []
+    matched: list[np.ndarray] = []
+    for rf in refs:
+        pairs = _ratio_pairs(rf, desc, matcher, params["ratio"])
+        if pairs:
+            matched.append(kp_xy[[t for _, t in pairs]])
+        cands.extend(_match_reference(rf, pairs, kp_xy, gray, params))
+    return cands, (np.vstack(matched) if matched else np.zeros((0, 2), np.float32))
+
+
+def _zoom_windows(points: np.ndarray, shape: tuple[int, int], cell: int, min_points: int,
+                  exclude: list[np.ndarray], max_windows: int) -> list[tuple[int, int, int, int]]:
+    """Windows (xyxy, in `shape` pixels) around dense clusters of matched points outside found logos."""
+    if len(points) == 0:
+        return []
+    keep = np.ones(len(points), bool)
+    for quad in exclude:
+        poly = quad.astype(np.float32).reshape(-1, 1, 2)
+        keep &= np.array([cv2.pointPolygonTest(poly, (float(x), float(y)), False) < 0 for x, y in points])
+    pts = points[keep]
+    h, w = shape
+    grid = np.zeros((h // cell + 2, w // cell + 2), np.int32)
+    np.add.at(grid, ((pts[:, 1] // cell).astype(int), (pts[:, 0] // cell).astype(int)), 1)
+    # Sum over 2x2 cells so a cluster split by a cell border still counts.
+    sums = grid[:-1, :-1] + grid[1:, :-1] + grid[:-1, 1:] + grid[1:, 1:]
+    out: list[tuple[int, int, int, int]] = []
+    for idx in np.argsort(-sums, axis=None)[: max_windows * 4]:
+        gy, gx = np.unravel_index(idx, sums.shape)
+        if sums[gy, gx] < min_points:
+            break
+        cx, cy = (gx + 1) * cell, (gy + 1) * cell
+        box = (max(0, cx - 2 * cell), max(0, cy - 2 * cell), min(w, cx + 2 * cell), min(h, cy + 2 * cell))
+        if any(abs(box[0] - b[0]) < 2 * cell and abs(box[1] - b[1]) < 2 * cell for b in out):
+            continue
+        out.append(box)
+        if len(out) >= max_windows:
+            break
+    return out
+
+
 def _score(inliers: int, spread: float, appearance: float) -> float:
     return float(np.clip(0.6 * appearance + 0.25 * min(1.0, inliers / 40) + 0.15 * min(1.0, spread / 0.6), 0, 1))
 
@@ -226,7 +294,8 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
     the loser is kept on the winner as `runner_up`.
     """
     p = {"ratio": RATIO, "ransac_px": RANSAC_PX, "min_inliers": 10, "min_appearance": MIN_APPEARANCE,
-         "feature_side": FEATURE_SIDE, **(params or {})}
+         "feature_side": FEATURE_SIDE, "zoom": 3.0, "zoom_cell": 24, "zoom_min_points": 5, "zoom_windows": 2,
+         "zoom_min_inliers": 8, **(params or {})}
     refs = reference_features(brand)
     if not refs:
         return ()
@@ -234,24 +303,37 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
     s = min(1.0, p["feature_side"] / max(h, w))
     small = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else rgb
     gray_small = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY)
-    kps, desc = _detector().detectAndCompute(gray_small, None)
-    if desc is None or len(kps) < 4:
-        return ()
-    kp_xy = np.array([k.pt for k in kps], np.float32)
-    matcher = cv2.BFMatcher(cv2.NORM_L2)
-    desc = desc.astype(np.float32)
-    cands: list[dict] = []
-    for rf in refs:
-        cands.extend(_match_reference(rf, kp_xy, desc, matcher, gray_small, (gray_small.shape[1], gray_small.shape[0]), p))
+    cands, matched = _candidates(gray_small, refs, p)
+    for c in cands:
+        c["to_rgb"] = np.diag([1 / s, 1 / s, 1.0])
+        c["gray"] = gray_small
+    # Small logos: re-match, enlarged, where many ratio-test matches cluster but nothing was verified.
+    full_gray = None
+    found_current = any(c["rf"].ref.current if hasattr(c["rf"].ref, "current") else not (c["rf"].ref.deprecated or c["rf"].ref.foreign)
+                        for c in cands if c["appearance"] >= p["min_appearance"])
+    for x0, y0, x1, y1 in [] if found_current else _zoom_windows(matched, gray_small.shape, p["zoom_cell"], p["zoom_min_points"],
+                                        [c["v"].quad for c in cands if c["appearance"] >= p["min_appearance"]],
+                                        p["zoom_windows"]):
+        if full_gray is None:
+            full_gray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+        z = p["zoom"]  # enlargement relative to the feature image
+        X0, Y0, X1, Y1 = (int(v / s) for v in (x0, y0, x1, y1))
+        crop = full_gray[Y0:Y1, X0:X1]
+        f = z * s  # crop pixels -> window pixels
+        win = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
+        wc, _ = _candidates(win, refs, {**p, "min_inliers": p["zoom_min_inliers"]})
+        for c in wc:
+            c["to_rgb"] = np.array([[1 / f, 0, X0], [0, 1 / f, Y0], [0, 0, 1]], np.float64)
+            c["gray"] = win
+        cands.extend(wc)
     for c in cands:
         c["score"] = _score(c["inliers"], c["v"].measured.get("spread", 0.0), c["appearance"])
     cands = [c for c in cands if c["appearance"] >= p["min_appearance"]]
     cands.sort(key=lambda c: -c["score"])
-    to_rgb = np.diag([1 / s, 1 / s, 1.0])
     out: list[LogoMatch] = []
     taken: list[tuple[Region, dict]] = []
     for c in cands:
-        quad = c["v"].quad / s
+        quad = geometry.project(c["to_rgb"], c["v"].quad)
         region = Region.from_polygon([(float(x), float(y)) for x, y in quad])
         rival = next((t for r, t in taken if r.iou(region) > 0.3), None)
         if rival is not None:
@@ -262,7 +344,7 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
         c["region"] = region
     for region, c in taken:
         rf, ru = c["rf"], c.get("runner_up")
-        H = to_rgb @ c["H"]
+        H = c["to_rgb"] @ c["H"]
         conf = float(np.clip(0.35 + 0.65 * (c["score"] - 0.2) / 0.5, 0.0, 1.0))
         out.append(LogoMatch(
             reference_id=rf.ref.id, kind=rf.ref.kind, deprecated=rf.ref.deprecated, foreign=rf.ref.foreign,

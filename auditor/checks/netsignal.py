@@ -25,6 +25,7 @@ class NetOutputs:
     defect_prob: (7, gh, gw) float32 in [0, 1], per `DEFECT_KINDS`, one value per grid cell;
         the grid covers the whole image (cell = image_wh / (gw, gh)).
     person_boxes_xyxy: (N, 4) float32 person boxes, best first; person_scores: (N,) in [0, 1].
+    person_heat: (gh, gw) float32 in [0, 1]: probability that a person's centre lies in each cell.
     weights: head name -> weights file used.
     """
 
@@ -33,6 +34,7 @@ class NetOutputs:
     defect_prob: np.ndarray | None = None
     person_boxes_xyxy: np.ndarray | None = None
     person_scores: np.ndarray | None = None
+    person_heat: np.ndarray | None = None
     weights: Mapping[str, str] = field(default_factory=dict)
     areas: tuple[str, ...] = AREAS
     defect_kinds: tuple[str, ...] = DEFECT_KINDS

@@ -25,6 +25,7 @@ _ = netsignal  # the `net` signal's providers register on import
 
 CANDIDATE_SCORE = 0.2  # persons below this head score are not analysed at all
 FACE_BOOST = 0.15  # added to a person's score when a face sits in the head part of its box
+FACE_ONLY_SCORE = 0.6  # score of a face no box explains, when the head's centre map agrees fully
 
 # Parts of a person box (fractions of its width and height), standing pose.
 TORSO = (0.25, 0.22, 0.75, 0.50)
@@ -64,26 +65,66 @@ class PersonSeen:
 
 @signal("persons")
 def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
-    """Every candidate person (score >= CANDIDATE_SCORE) with colours, role and badge."""
+    """Every candidate person (score >= CANDIDATE_SCORE) with colours, role and badge.
+
+    Candidates are the person head's boxes, raised by FACE_BOOST when a Haar face sits
+    in their head part, plus a body box extrapolated below each face that no box
+    explains, scored by the head's centre map around it (FACE_ONLY_SCORE at best).
+    """
     net: NetOutputs = ctx.get("net")
     if net.person_boxes_xyxy is None:
         return ()
     rgb = ctx.photo.rgb
+    H, W = rgb.shape[:2]
     lab = _lab(rgb)
     faces = detect_faces(ctx.gray)
     text_lines = ctx.get("text") if ctx.has("text") else ()
-    out = []
+    candidates: list[tuple[tuple[float, float, float, float], float, bool]] = []
+    used = np.zeros(len(faces), bool)
     for box, score in zip(net.person_boxes_xyxy, net.person_scores):
         if score < CANDIDATE_SCORE:
             continue
         box = tuple(float(v) for v in box)
-        face = _has_face(box, faces)
+        hit = _face_in_head(box, faces)
+        if hit is not None:
+            used[hit] = True
+        candidates.append((box, min(1.0, float(score) + (FACE_BOOST if hit is not None else 0.0)), hit is not None))
+    for i in np.nonzero(~used)[0]:
+        box = body_from_face(faces[i], (W, H))
+        support = _heat_support(net, box)
+        score = FACE_ONLY_SCORE * (0.5 + 0.5 * support)
+        if score >= CANDIDATE_SCORE:
+            candidates.append((box, score, True))
+    out = []
+    for box, score, face in candidates:
         torso = dominant_colour(lab, rgb, _part(box, TORSO))
-        legs = dominant_colour(lab, rgb, _part(box, LEGS))
+        legs = dominant_colour(lab, rgb, _part(box, LEGS)) if box[3] <= H * 1.02 else None
         badge = find_badge(lab, _part(box, CHEST), box, torso, text_lines)
         role = match_role(torso, legs, ctx.brand, None)
-        out.append(PersonSeen(box, min(1.0, float(score) + (FACE_BOOST if face else 0.0)), face, torso, legs, role, badge))
-    return tuple(out)
+        out.append(PersonSeen(box, score, face, torso, legs, role, badge))
+    return tuple(sorted(out, key=lambda p: -p.score))
+
+
+def body_from_face(face_xyxy, image_wh) -> tuple[float, float, float, float]:
+    """A standing person's box extrapolated from a face box (head ~ 1/7 of the height), clipped."""
+    fx0, fy0, fx1, fy1 = (float(v) for v in face_xyxy)
+    fw, fh = fx1 - fx0, fy1 - fy0
+    cx = (fx0 + fx1) / 2
+    W, H = image_wh
+    return (max(0.0, cx - 1.6 * fw), max(0.0, fy0 - 0.35 * fh), min(float(W), cx + 1.6 * fw), min(float(H), fy0 + 7.0 * fh))
+
+
+def _heat_support(net: NetOutputs, box) -> float:
+    """Highest person-centre probability of the head around the middle of `box` (0 without a map)."""
+    if net.person_heat is None:
+        return 0.0
+    gh, gw = net.person_heat.shape
+    W, H = net.image_wh
+    x0, y0, x1, y1 = box
+    cx0, cx1 = int(x0 / W * gw), int(np.ceil(x1 / W * gw))
+    cy0, cy1 = int((y0 + 0.25 * (y1 - y0)) / H * gh), int(np.ceil((y0 + 0.75 * (y1 - y0)) / H * gh))
+    patch = net.person_heat[max(0, cy0):max(cy0 + 1, cy1), max(0, cx0):max(cx0 + 1, cx1)]
+    return float(patch.max()) if patch.size else 0.0
 
 
 def _persons(ctx, threshold: float) -> list[PersonSeen]:
@@ -370,14 +411,15 @@ def detect_faces(gray: np.ndarray, max_side: int = 640) -> np.ndarray:
     return np.stack([f[:, 0], f[:, 1], f[:, 0] + f[:, 2], f[:, 1] + f[:, 3]], 1)
 
 
-def _has_face(box, faces: np.ndarray) -> bool:
+def _face_in_head(box, faces: np.ndarray) -> int | None:
+    """Index of a face of plausible size in the head part of a person box, or None."""
     x0, y0, x1, y1 = box
     head = (x0, y0 - 0.05 * (y1 - y0), x1, y0 + 0.3 * (y1 - y0))
-    for fx0, fy0, fx1, fy1 in faces:
+    for i, (fx0, fy0, fx1, fy1) in enumerate(faces):
         fw = fx1 - fx0
         if _inside(((fx0 + fx1) / 2, (fy0 + fy1) / 2), head) and 0.1 * (x1 - x0) <= fw <= 0.8 * (x1 - x0):
-            return True
-    return False
+            return i
+    return None
 
 
 # ---------------------------------------------------------------- small helpers

@@ -141,7 +141,7 @@ def _reference(pack: BrandPack, *, deprecated=False, foreign=False):
     return (art or [None])[0]
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _mark_cached(brand_key: str, variant: str, size_px: int) -> np.ndarray:
     pack = load_style(brand_key).pack
     if pack.id == "demo" or variant == "foreign":
@@ -173,11 +173,21 @@ def has_deprecated(style: BrandStyle) -> bool:
     return style.pack.id == "demo" or _reference(style.pack, deprecated=True) is not None
 
 
+_MASTER_SIZES = (64, 128, 256, 512, 1024)
+
+
 def mark_rgba(style: BrandStyle, variant: str, size_px: float) -> np.ndarray:
-    """A mark as HxWx4 uint8 RGBA, its longer side about `size_px` (snapped to 4 px for caching).
+    """A mark as HxWx4 uint8 RGBA with its longer side `size_px` (16..1024).
 
     variant: "colour", "white" (current mark), "deprecated" (the brand's old mark),
-    "foreign" (another brand's look-alike mark).
+    "foreign" (another brand's look-alike mark). Drawn once per process at a few master
+    sizes and reduced (area-averaged) to the size asked for.
     """
-    size = int(np.clip(round(size_px / 4) * 4, 16, 2048))
-    return _mark_cached(style.key, variant, size)
+    size = int(np.clip(round(size_px), 16, 1024))
+    master_size = next(m for m in _MASTER_SIZES if m >= size)
+    master = _mark_cached(style.key, variant, master_size)
+    if size == master_size:
+        return master
+    h, w = master.shape[:2]
+    scale = size / max(h, w)
+    return cv2.resize(master, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)

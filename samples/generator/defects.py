@@ -20,12 +20,19 @@ HOST_OF = {  # which surface each defect needs
 }
 
 
-def _sub_rect(host: Rect, rng, fw: tuple[float, float], fh: tuple[float, float]) -> Rect:
-    w = host.w * rng.uniform(*fw)
-    h = host.h * rng.uniform(*fh)
-    x = host.x0 + rng.uniform(0, max(1.0, host.w - w))
-    y = host.y0 + rng.uniform(0, max(1.0, host.h - h))
-    return Rect(x, y, x + w, y + h)
+def _sub_rect(host: Rect, rng, fw: tuple[float, float], fh: tuple[float, float], scene: Scene | None = None) -> Rect:
+    """A random part of `host`, clear of signs and marks when `scene` is given (best of 12 tries)."""
+    r = None
+    for attempt in range(20):
+        shrink = (1.0, 0.7, 0.5, 0.35)[attempt // 5]
+        w = host.w * rng.uniform(*fw) * shrink
+        h = host.h * rng.uniform(*fh) * shrink
+        x = host.x0 + rng.uniform(0, max(1.0, host.w - w))
+        y = host.y0 + rng.uniform(0, max(1.0, host.h - h))
+        r = Rect(x, y, x + w, y + h)
+        if scene is None or scene.is_free(r):
+            return r
+    return r
 
 
 # --- litter ---------------------------------------------------------------------------
@@ -104,7 +111,7 @@ def draw_litter(scene: Scene, host: Rect, rng, scale_at) -> None:
     """1-4 pieces of litter scattered on the floor; one box each."""
     for _ in range(int(rng.integers(1, 5))):
         y = rng.uniform(host.y0 + host.h * 0.1, host.y1 - 4)
-        size = scale_at(y) * rng.uniform(0.025, 0.05) * scene.layout.w
+        size = max(18.0, scale_at(y) * rng.uniform(0.035, 0.07) * scene.layout.w)
         x = rng.uniform(host.x0, max(host.x0 + 1, host.x1 - size))
         sp = litter_sprite(size, rng)
         _shadow_under(scene, x, y - size * 0.2, size, size * 0.5, 0.25)
@@ -203,7 +210,7 @@ def draw_stain(scene: Scene, host: Rect, rng, scale_at) -> None:
 
 def draw_rust(scene: Scene, host: Rect, rng, scale_at=None) -> None:
     """Rust patches (several tones, streaks) over part of a metal host (railing, panel, door)."""
-    r = _sub_rect(host, rng, (0.25, 0.7), (0.4, 1.0))
+    r = _sub_rect(host, rng, (0.25, 0.7), (0.4, 1.0), scene)
     ih, iw = max(4, int(r.h)), max(4, int(r.w))
     col, a = textures.rust_layer(ih, iw, rng, coverage=rng.uniform(0.35, 0.7))
     host_mask = scene.metal_mask[int(r.y0):int(r.y0) + ih, int(r.x0):int(r.x0) + iw] \
@@ -222,7 +229,7 @@ def draw_rust(scene: Scene, host: Rect, rng, scale_at=None) -> None:
 
 def draw_damage(scene: Scene, host: Rect, rng, scale_at=None) -> None:
     """Cracks (branching dark polylines) or spalling (a broken-off patch with a shadowed edge)."""
-    r = _sub_rect(host, rng, (0.15, 0.4), (0.2, 0.6))
+    r = _sub_rect(host, rng, (0.15, 0.4), (0.2, 0.6), scene)
     ih, iw = max(8, int(r.h)), max(8, int(r.w))
     m = np.zeros((ih, iw), np.uint8)
     if rng.random() < 0.5:
@@ -258,7 +265,7 @@ def draw_damage(scene: Scene, host: Rect, rng, scale_at=None) -> None:
 
 def draw_dirty_glass(scene: Scene, host: Rect, rng, scale_at=None) -> None:
     """Streaks, drips and smudges on a glass panel."""
-    r = _sub_rect(host, rng, (0.35, 0.9), (0.35, 0.9))
+    r = _sub_rect(host, rng, (0.35, 0.9), (0.35, 0.9), scene)
     ih, iw = max(8, int(r.h)), max(8, int(r.w))
     n = textures.fractal(ih, iw, max(3, iw / 5), rng, 4)
     a = np.clip(n * 1.5 + rng.uniform(0.0, 0.4), 0, 1) * 0.45
@@ -277,7 +284,7 @@ def draw_dirty_glass(scene: Scene, host: Rect, rng, scale_at=None) -> None:
 
 def draw_dead_greenery(scene: Scene, host: Rect, rng, scale_at=None) -> None:
     """Brown, yellowed or bare patches in a planter or lawn."""
-    r = _sub_rect(host, rng, (0.3, 0.7), (0.6, 1.0))
+    r = _sub_rect(host, rng, (0.3, 0.7), (0.6, 1.0), scene)
     ih, iw = max(6, int(r.h)), max(6, int(r.w))
     tex = textures.grass(ih, iw, rng, health=rng.uniform(0.0, 0.25))
     if rng.random() < 0.4:  # bare soil showing
@@ -308,30 +315,51 @@ def draw_defect(kind: str, scene: Scene, host: Rect, rng, scale_at) -> None:
 
 # --- decoys: rust-coloured but clean ---------------------------------------------------
 
+def _free_spot(scene: Scene, host: Rect, w: float, h: float, rng) -> tuple[float, float] | None:
+    for _ in range(10):
+        x = rng.uniform(host.x0, max(host.x0 + 1, host.x1 - w))
+        y = rng.uniform(host.y0, max(host.y0 + 1, host.y1 - h))
+        if scene.is_free(Rect(x, y, x + w, y + h)):
+            return x, y
+    return None
+
+
 def draw_decoy(scene: Scene, host: Rect, rng, scale_at) -> None:
-    """Something orange/brown that is not a defect: a plaque, brick, wood, autumn decor."""
+    """Something orange/brown that is not a defect: a plaque, brick, wood, autumn decor, a terracotta pot."""
     kind = rng.integers(0, 5)
     k = scene.layout.w
     if kind == 0:  # orange plaque / notice board with text
         w, h = k * rng.uniform(0.06, 0.12), k * rng.uniform(0.03, 0.06)
-        x, y = rng.uniform(host.x0, max(host.x0 + 1, host.x1 - w)), rng.uniform(host.y0, max(host.y0 + 1, host.y1 - h))
+        spot = _free_spot(scene, host, w, h, rng)
+        if spot is None:
+            return
+        x, y = spot
         col = [(0.85, 0.42, 0.12), (0.72, 0.35, 0.15), (0.80, 0.50, 0.20)][int(rng.integers(3))]
         scene.paint(draw.solid(h, w, col), x, y)
         lines = ["安全出口", "请勿吸烟", "消防通道", "小心地滑", "No Smoking"]
         t = draw.text_sprite(lines[int(rng.integers(len(lines)))], h * 0.45, (1, 1, 1))
         if t.shape[1] < w:
             scene.paint(t, x + (w - t.shape[1]) / 2, y + (h - t.shape[0]) / 2)
-    elif kind == 1:  # brick planter/pillar section
-        w, h = k * rng.uniform(0.08, 0.2), k * rng.uniform(0.06, 0.15)
-        x, y = rng.uniform(host.x0, max(host.x0 + 1, host.x1 - w)), rng.uniform(host.y0, max(host.y0 + 1, host.y1 - h))
-        scene.fill(x, y, x + w, y + h, textures.brick(int(h) + 1, int(w) + 1, rng, max(5, int(h / 6))))
+    elif kind == 1:  # a brick pillar or wainscot, the host's full height
+        w = k * rng.uniform(0.05, 0.12)
+        spot = _free_spot(scene, Rect(host.x0, host.y0, host.x1, host.y0 + 1), w, host.h, rng)
+        if spot is None:
+            return
+        x = spot[0]
+        scene.fill(x, host.y0, x + w, host.y1, textures.brick(int(host.h) + 1, int(w) + 1, rng, max(5, int(k / 60))))
     elif kind == 2:  # wooden bench / panel
         w, h = k * rng.uniform(0.08, 0.2), k * rng.uniform(0.02, 0.05)
-        x, y = rng.uniform(host.x0, max(host.x0 + 1, host.x1 - w)), rng.uniform(host.y0, max(host.y0 + 1, host.y1 - h))
+        spot = _free_spot(scene, host, w, h, rng)
+        if spot is None:
+            return
+        x, y = spot
         scene.fill(x, y, x + w, y + h, textures.wood(int(h) + 1, int(w) + 1, rng))
     elif kind == 3:  # autumn-coloured healthy decor: orange flowers in a pot
         d = k * rng.uniform(0.04, 0.08)
-        x, y = rng.uniform(host.x0, max(host.x0 + 1, host.x1 - d)), rng.uniform(host.y0, max(host.y0 + 1, host.y1 - d))
+        spot = _free_spot(scene, host, d, d * 1.1, rng)
+        if spot is None:
+            return
+        x, y = spot
         pot = draw.solid(d * 0.5, d * 0.6, (0.25, 0.25, 0.27))
         scene.paint(pot, x + d * 0.2, y + d * 0.55)
         for _ in range(int(rng.integers(8, 18))):
@@ -339,9 +367,12 @@ def draw_decoy(scene: Scene, host: Rect, rng, scale_at) -> None:
             col = [(0.95, 0.55, 0.1), (0.85, 0.35, 0.1), (0.95, 0.75, 0.2), (0.2, 0.5, 0.2)][int(rng.integers(4))]
             r = d * rng.uniform(0.05, 0.1)
             scene.paint_mask(draw.ellipse_mask(int(2 * r) + 2, int(2 * r) + 2, (r + 1, r + 1), (r, r)), col, x + fx, y + fy)
-    else:  # terracotta pot / orange traffic-safety stand
+    else:  # terracotta pot with a plant
         w, h = k * rng.uniform(0.03, 0.05), k * rng.uniform(0.04, 0.07)
-        x, y = rng.uniform(host.x0, max(host.x0 + 1, host.x1 - w)), rng.uniform(host.y0, max(host.y0 + 1, host.y1 - h))
+        spot = _free_spot(scene, host, w * 1.6, h * 1.8, rng)
+        if spot is None:
+            return
+        x, y = spot[0] + w * 0.3, spot[1] + h * 0.8
         pot = draw.poly_mask(int(h) + 1, int(w) + 1, [(0, 0), (w, 0), (w * 0.8, h), (w * 0.2, h)])
         scene.paint_mask(pot, (0.72, 0.38, 0.2), x, y)
         leaves = draw.ellipse_mask(int(h) + 1, int(w * 1.6) + 1, (w * 0.8, h * 0.5), (w * 0.75, h * 0.5))

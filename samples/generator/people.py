@@ -57,22 +57,36 @@ def _shade(rgb, k: float):
 
 
 def _limb(canvas: np.ndarray, p0, p1, width: float, rgb, shade: float = 1.0) -> None:
+    """A thick round-ended stroke from p0 to p1 (sprite px), painted in `rgb`."""
     h, w = canvas.shape[:2]
-    m = np.zeros((h, w), np.uint8)
-    cv2.line(m, (int(p0[0] * 8), int(p0[1] * 8)), (int(p1[0] * 8), int(p1[1] * 8)), 255,
+    r = width / 2 + 2
+    x0, y0 = int(max(0, min(p0[0], p1[0]) - r)), int(max(0, min(p0[1], p1[1]) - r))
+    x1, y1 = int(min(w, max(p0[0], p1[0]) + r + 1)), int(min(h, max(p0[1], p1[1]) + r + 1))
+    if x1 <= x0 or y1 <= y0:
+        return
+    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.line(m, (int((p0[0] - x0) * 8), int((p0[1] - y0) * 8)), (int((p1[0] - x0) * 8), int((p1[1] - y0) * 8)), 255,
              max(1, int(width)), cv2.LINE_AA, shift=3)
     a = m.astype(np.float32)[..., None] / 255.0
-    canvas[..., :3] = canvas[..., :3] * (1 - a) + np.asarray(_shade(rgb, shade), np.float32) * a
-    canvas[..., 3:] = np.maximum(canvas[..., 3:], a)
+    region = canvas[y0:y1, x0:x1]
+    region[..., :3] = region[..., :3] * (1 - a) + np.asarray(_shade(rgb, shade), np.float32) * a
+    region[..., 3:] = np.maximum(region[..., 3:], a)
 
 
 def _fill(canvas: np.ndarray, mask: np.ndarray, rgb, gradient: np.ndarray | None = None) -> None:
-    a = mask[..., None]
+    """Paint `rgb` (times an optional HxW gradient) through a full-size mask, on its bounding box only."""
+    rows = np.flatnonzero(mask.max(axis=1) > 0)
+    if rows.size == 0:
+        return
+    cols = np.flatnonzero(mask[rows[0]:rows[-1] + 1].max(axis=0) > 0)
+    ys, xs = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    a = mask[ys, xs, None]
     col = np.asarray(rgb, np.float32)
     if gradient is not None:
-        col = col * gradient[..., None]
-    canvas[..., :3] = canvas[..., :3] * (1 - a) + col * a
-    canvas[..., 3:] = np.maximum(canvas[..., 3:], a)
+        col = col * gradient[ys, xs, None]
+    region = canvas[ys, xs]
+    region[..., :3] = region[..., :3] * (1 - a) + col * a
+    region[..., 3:] = np.maximum(region[..., 3:], a)
 
 
 @dataclass(frozen=True)

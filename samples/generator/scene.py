@@ -16,6 +16,10 @@ import numpy as np
 from samples.generator import draw, textures
 
 
+KEEP_CLEAR = ("sign", "logo", "wrong_mark", "text", "sign_arrow")
+SNAPSHOT = ("logo", "wrong_mark", "text")  # checked for being painted over before they are labelled
+
+
 @dataclass
 class Item:
     """Something the labels describe: its kind, polygon (Nx2 canvas px) and facts."""
@@ -62,9 +66,12 @@ class Scene:
         self.light = np.full((self.h, self.w), 1.0, np.float32)
         self.person_ids = np.zeros((self.h, self.w), np.int16)
         self.items: list[Item] = []
+        self.keepout: list[Rect] = []  # signs and marks: defects and decoys are not drawn over them
+        self.ambient = 1.0
         self.sky_rgb = (0.6, 0.7, 0.85)
         if night and not indoor:
-            self.light[:] = rng.uniform(0.10, 0.2)
+            self.ambient = float(rng.uniform(0.10, 0.2))
+            self.light[:] = self.ambient
 
     # -- painting -------------------------------------------------------------------
     def fill(self, x0, y0, x1, y1, tex: np.ndarray | tuple) -> None:
@@ -130,7 +137,39 @@ class Scene:
     def add(self, kind: str, points, **meta) -> Item:
         item = Item(kind, np.asarray(points, np.float32).reshape(-1, 2), dict(meta))
         self.items.append(item)
+        if kind in KEEP_CLEAR:
+            (x0, y0), (x1, y1) = item.points.min(axis=0), item.points.max(axis=0)
+            self.keepout.append(Rect(float(x0), float(y0), float(x1), float(y1)))
+        if kind in SNAPSHOT:
+            item.meta["_snapshot"] = self._crop(item).copy()
         return item
+
+    def _crop(self, item: Item) -> np.ndarray:
+        (x0, y0), (x1, y1) = item.points.min(axis=0), item.points.max(axis=0)
+        return self.rgb[max(0, int(y0)):max(0, int(y1)), max(0, int(x0)):max(0, int(x1))]
+
+    def changed_share(self, item: Item) -> float:
+        """Share of an item's pixels painted over since it was drawn (0 = intact, 1 = all)."""
+        snap = item.meta.get("_snapshot")
+        now = self._crop(item)
+        if snap is None or snap.size == 0 or snap.shape != now.shape:
+            return 0.0
+        return float((np.abs(now - snap).max(axis=2) > 0.08).mean())
+
+    def is_free(self, r: Rect, margin: float = 4.0) -> bool:
+        """True when `r` overlaps no sign or mark."""
+        return not any(r.x0 < k.x1 + margin and r.x1 > k.x0 - margin and r.y0 < k.y1 + margin and r.y1 > k.y0 - margin
+                       for k in self.keepout)
+
+    def darken_unlit_signs(self) -> None:
+        """At night, an unlit sign gets no light from lamps nearby: only the ambient level."""
+        if not self.night:
+            return
+        for item in self.items:
+            if item.kind == "sign" and not item.meta.get("lit", True):
+                (x0, y0), (x1, y1) = item.points.min(axis=0), item.points.max(axis=0)
+                region = self.light[max(0, int(y0)):max(0, int(y1) + 1), max(0, int(x0)):max(0, int(x1) + 1)]
+                np.minimum(region, self.ambient, out=region)
 
     def add_box(self, kind: str, x: float, y: float, w: float, h: float, **meta) -> Item:
         return self.add(kind, [(x, y), (x + w, y), (x + w, y + h), (x, y + h)], **meta)

@@ -23,7 +23,12 @@ def value_noise(h: int, w: int, cell: float, rng: np.random.Generator) -> np.nda
 
 
 def fractal(h: int, w: int, cell: float, rng: np.random.Generator, octaves: int = 3) -> np.ndarray:
-    """HxW float32 fractal noise in about -1..1."""
+    """HxW float32 fractal noise in about -1..1 (computed at reduced size when it is smooth)."""
+    finest = cell / 2 ** (octaves - 1)
+    shrink = int(np.clip(finest // 3, 1, 4))
+    if shrink > 1 and h > 8 and w > 8:
+        small = fractal(max(2, h // shrink + 1), max(2, w // shrink + 1), cell / shrink, rng, octaves)
+        return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     out = np.zeros((h, w), np.float32)
     amp, total = 1.0, 0.0
     for _ in range(octaves):
@@ -41,9 +46,10 @@ def tint(base, h: int, w: int) -> np.ndarray:
 
 
 def concrete(h, w, base, rng, rough: float = 0.08) -> np.ndarray:
-    n = fractal(h, w, max(h, w) / 6, rng, 4)
-    speck = (rng.random((h, w)) < 0.01).astype(np.float32) * rng.uniform(-0.15, 0.1)
-    shade = 1.0 + rough * n + speck
+    n = fractal(h, w, max(h, w) / 6, rng, 3)
+    grain = rng.standard_normal((h // 2 + 1, w // 2 + 1), dtype=np.float32)
+    grain = cv2.resize(grain, (w, h), interpolation=cv2.INTER_NEAREST)
+    shade = 1.0 + rough * n + 0.02 * grain
     return np.clip(tint(base, h, w) * shade[..., None], 0, 1)
 
 
@@ -130,7 +136,8 @@ def sky(h, w, rng, night: bool) -> np.ndarray:
 def asphalt(h, w, rng, base=None) -> np.ndarray:
     base = base or (0.30, 0.30, 0.31)
     n = fractal(h, w, 30, rng, 3)
-    grain = rng.normal(0, 0.035, (h, w)).astype(np.float32)
+    grain = cv2.resize(rng.standard_normal((h // 2 + 1, w // 2 + 1), dtype=np.float32) * np.float32(0.035), (w, h),
+                       interpolation=cv2.INTER_NEAREST)
     return np.clip(tint(base, h, w) * (1 + 0.12 * n + grain)[..., None], 0, 1)
 
 

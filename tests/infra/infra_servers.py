@@ -25,6 +25,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ProbeFailed(Exception):
+    """Raised by a probe when waiting longer is pointless (the process died)."""
+
+
 def wait_until(probe, timeout: float, what: str, interval: float = 0.2):
     """Call `probe` until it returns a truthy value; raise TimeoutError naming `what`."""
     deadline = time.monotonic() + timeout
@@ -34,6 +38,8 @@ def wait_until(probe, timeout: float, what: str, interval: float = 0.2):
             value = probe()
             if value:
                 return value
+        except ProbeFailed:
+            raise
         except Exception as exc:  # the probe's own failure is "not yet"
             last_exc = exc
         time.sleep(interval)

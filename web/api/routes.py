@@ -16,7 +16,7 @@ from web.api import bp
 from web.api.openapi import openapi_document
 from web.db import session
 from web.models import Action, Audit, BrandPackRef, ChecklistVersion, Photo, Role, Site
-from web.security import csrf
+from web.security import csrf, user_for_token
 from web.services import actions as act
 from web.services import audits as svc
 
@@ -28,8 +28,11 @@ PUBLIC = {"api.openapi"}
 def require_token():
     if request.endpoint in PUBLIC:
         return None
-    if not current_user.is_authenticated or not g.get("api_token_auth"):
+    header = request.headers.get("Authorization", "")
+    user = user_for_token(header[7:].strip()) if header.lower().startswith("bearer ") else None
+    if user is None:
         return _error(401, "unauthorized", "send Authorization: Bearer <token> (create one on /account)")
+    g._login_user = user  # the token's user, whatever session cookie came along
     return None
 
 

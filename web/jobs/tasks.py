@@ -26,8 +26,8 @@ _worker_app_lock = threading.Lock()
 def job_context(app: Flask | None = None):
     """An app context for a job; the session is removed afterwards when this opened the context."""
     global _worker_app
-    if app is None and has_app_context():
-        yield current_app._get_current_object()
+    if has_app_context() and (app is None or current_app._get_current_object() is app):
+        yield current_app._get_current_object()  # inside the app already (QUEUE=immediate): share its session
         return
     if app is None:
         with _worker_app_lock:

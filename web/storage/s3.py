@@ -188,6 +188,19 @@ class S3Storage:
         except BotoCoreError as exc:
             raise self._error("delete", key, exc) from exc
 
+    def modified_at(self, key: str):
+        """When the object was last written (aware UTC datetime), None when it does not exist."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return self._client.head_object(Bucket=self.bucket, Key=self._object(key))["LastModified"]
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise self._error("head", key, exc) from exc
+        except BotoCoreError as exc:
+            raise self._error("head", key, exc) from exc
+
     def open(self, key: str) -> IO[bytes]:
         # A seekable in-memory copy: uploads are capped (MAX_UPLOAD_BYTES), and Flask's
         # send_file wants to seek and size the stream.

@@ -79,7 +79,7 @@ def build_entrance(scene: Scene, view: CameraView, style: BrandStyle, spec, rng)
             scene.add("text", [(tx, ty), (tx + t.shape[1], ty), (tx + t.shape[1], ty + t.shape[0]), (tx, ty + t.shape[0])],
                       text=brand[0].main, lit=lit)
     # ground
-    paving = textures.tiles(int(H * 1.2), W, int(W * rng.uniform(0.04, 0.09)), (0.6, 0.58, 0.55), (0.45, 0.45, 0.45), rng)
+    paving = textures.tiles(int(H * 0.6), W // 2, int(W / 2 * rng.uniform(0.04, 0.09)), (0.6, 0.58, 0.55), (0.45, 0.45, 0.45), rng)
     common.floor(scene, ground_y, paving)
     scene.scale_at = common.scale_fn(ground_y, H)
     hosts["floor"] = Rect(L.x0, ground_y + 2, L.x1, L.y1 - 2)
@@ -125,14 +125,15 @@ def build_driveway(scene: Scene, view: CameraView, style: BrandStyle, spec, rng)
     scene.fill(bx0, horizon - (horizon - bt) * 0.5, bx1, horizon, gl)
     hosts["wall"] = Rect(max(L.x0, bx0), max(L.y0, bt), min(L.x1, bx1), horizon - (horizon - bt) * 0.5)
     # asphalt with lane arrows
-    road = textures.asphalt(int(H * 1.5), W, rng)
-    lane = int(W * 0.005) + 1
-    road[:, W // 2 - lane: W // 2 + lane] = (0.85, 0.85, 0.8)
-    for k in range(4):
-        a = common.arrow_sprite(W * 0.12, "up", (0.9, 0.9, 0.88))
-        draw.composite(road, a, W * 0.25 - a.shape[1] / 2, k * road.shape[0] / 4 + 10)
-        a2 = common.arrow_sprite(W * 0.12, "down", (0.9, 0.9, 0.88))
-        draw.composite(road, a2, W * 0.75 - a2.shape[1] / 2, k * road.shape[0] / 4 + 10)
+    RW = W // 2
+    road = textures.asphalt(int(H * 0.75), RW, rng)
+    lane = int(RW * 0.005) + 1
+    road[:, RW // 2 - lane: RW // 2 + lane] = (0.85, 0.85, 0.8)
+    for k in range(3):
+        a = common.arrow_sprite(RW * 0.12, "up", (0.9, 0.9, 0.88))
+        draw.composite(road, a, RW * 0.25 - a.shape[1] / 2, (k + 0.3) * road.shape[0] / 3)
+        a2 = common.arrow_sprite(RW * 0.12, "down", (0.9, 0.9, 0.88))
+        draw.composite(road, a2, RW * 0.75 - a2.shape[1] / 2, (k + 0.3) * road.shape[0] / 3)
     common.floor(scene, horizon, road)
     scale_at = common.scale_fn(horizon, H, far=0.2)
     scene.scale_at = scale_at

@@ -9,16 +9,18 @@ from samples.generator.scene import Rect, Scene
 
 
 def floor(scene: Scene, y_top: float, tex: np.ndarray) -> None:
-    """Lay texture `tex` (a top view) on the floor from y_top down to the canvas bottom in perspective."""
+    """Lay texture `tex` (a top view, any size) on the floor from y_top to the canvas bottom in perspective."""
     W, H = scene.w, scene.h
     th, tw = tex.shape[:2]
     spread = W * scene.rng.uniform(0.8, 2.0)
-    src = np.float32([[0, 0], [tw, 0], [tw, th], [0, th]])
-    dst = np.float32([[-spread, y_top], [W + spread, y_top], [W, H], [0, H]])
-    M = cv2.getPerspectiveTransform(src, dst)
-    warped = cv2.warpPerspective(tex, M, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     y0 = int(max(0, y_top))
-    scene.rgb[y0:] = warped[y0:]
+    if y0 >= H:
+        return
+    src = np.float32([[0, 0], [tw, 0], [tw, th], [0, th]])
+    dst = np.float32([[-spread, y_top - y0], [W + spread, y_top - y0], [W, H - y0], [0, H - y0]])
+    M = cv2.getPerspectiveTransform(src, dst)
+    warped = cv2.warpPerspective(tex, M, (W, H - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    scene.rgb[y0:] = warped
     # darker toward the back (less light reaches it)
     fade = np.linspace(0.85, 1.0, H - y0, dtype=np.float32)[:, None, None]
     scene.rgb[y0:] *= fade
@@ -72,6 +74,7 @@ def sign_panel(scene: Scene, x: float, y: float, w: float, h: float, bg, lines, 
         text_area_w = w - h * 0.8 - w * 0.06
         scene.add("sign_arrow", [(x + ax, y + h * .15), (x + ax + a.shape[1], y + h * .15),
                                  (x + ax + a.shape[1], y + h * .85), (x + ax, y + h * .85)], direction=arrow)
+    texts = []
     total = sum(r for _, r in lines) or 1
     cy = h * 0.12
     gap = h * 0.76 / total
@@ -83,21 +86,28 @@ def sign_panel(scene: Scene, x: float, y: float, w: float, h: float, bg, lines, 
         tx = text_area_x0 + (text_area_w - t.shape[1]) / 2
         ty = cy + (rel * gap - t.shape[0]) / 2
         draw.composite(panel[..., :3], t, tx, ty)
-        scene.add("text", [(x + tx, y + ty), (x + tx + t.shape[1], y + ty), (x + tx + t.shape[1], y + ty + t.shape[0]),
-                           (x + tx, y + ty + t.shape[0])], text=text, lit=lit)
+        texts.append(([(x + tx, y + ty), (x + tx + t.shape[1], y + ty), (x + tx + t.shape[1], y + ty + t.shape[0]),
+                       (x + tx, y + ty + t.shape[0])], text))
         cy += rel * gap
     scene.paint(panel, x, y)
+    for quad, text in texts:
+        scene.add("text", quad, text=text, lit=lit)
     if scene.night and lit:
-        strength = rng.uniform(0.9, 1.4)
-        scene.glow(panel[..., :3] * strength, x, y)
-        pad = int(max(4, h * 0.4))
-        halo = np.zeros((int(h) + 2 * pad, int(w) + 2 * pad), np.float32)
-        halo[pad:pad + int(h), pad:pad + int(w)] = 1
-        halo = cv2.GaussianBlur(halo, (0, 0), pad / 2)
-        scene.glow(halo[..., None] * np.asarray(bg, np.float32) * 0.35 + halo[..., None] * 0.08, x - pad, y - pad)
-        scene.light_pool(x + w / 2, y + h, max(w, h) * 0.6, 0.25)
+        emit_sign(scene, panel[..., :3], x, y, bg, rng)
     scene.add(sign_kind, [(x, y), (x + w, y), (x + w, y + h), (x, y + h)], lit=lit)
     return Rect(x, y, x + w, y + h)
+
+
+def emit_sign(scene: Scene, face_rgb: np.ndarray, x: float, y: float, bg, rng) -> None:
+    """A lit sign face (HxWx3, text included) glows: the face itself plus a halo around it."""
+    h, w = face_rgb.shape[:2]
+    scene.glow(face_rgb * rng.uniform(0.55, 0.9), x, y)
+    pad = int(max(4, h * 0.4))
+    inside = np.zeros((h + 2 * pad, w + 2 * pad), np.float32)
+    inside[pad:pad + h, pad:pad + w] = 1
+    halo = cv2.GaussianBlur(inside, (0, 0), pad / 2) * (1 - inside)
+    scene.glow(halo[..., None] * (np.asarray(bg, np.float32) * 0.35 + 0.08), x - pad, y - pad)
+    scene.light_pool(x + w / 2, y + h * 1.2, max(w, h) * 0.5, 0.2)
 
 
 def lamp(scene: Scene, x: float, y: float, r: float, on: bool) -> None:
@@ -105,7 +115,7 @@ def lamp(scene: Scene, x: float, y: float, r: float, on: bool) -> None:
     scene.paint_mask(draw.ellipse_mask(int(2 * r) + 2, int(2 * r) + 2, (r + 1, r + 1), (r, r * 0.5)),
                      (0.9, 0.9, 0.85), x - r, y - r * 0.5)
     if on and scene.night:
-        g = int(r * 4)
+        g = int(r * 2.5)
         m = draw.ellipse_mask(2 * g, 2 * g, (g, g), (g, g))
         m = cv2.GaussianBlur(m, (0, 0), g / 3)
         scene.glow(m[..., None] * np.float32((1.0, 0.85, 0.6)) * 0.8, x - g, y - g)
@@ -139,6 +149,13 @@ def car(scene: Scene, x: float, y_ground: float, length: float, rng) -> Rect:
                                       (0, 0), 3), (0, 0, 0), x, y_ground - H * 0.12, 0.5)
     scene.paint(c, x, y_ground - H * 0.86)
     return Rect(x, y_ground - H * 0.86, x + L, y_ground)
+
+
+def window(scene: Scene, x, y, w, h, rng) -> Rect:
+    """A framed glass pane (dirty-glass host)."""
+    scene.fill(x - 3, y - 3, x + w + 3, y + h + 3, (0.4, 0.4, 0.42))
+    scene.fill(x, y, x + w, y + h, textures.glass_panel(int(h) + 1, int(w) + 1, rng, (0.75, 0.82, 0.9), night=scene.night))
+    return Rect(x, y, x + w, y + h)
 
 
 def planter(scene: Scene, x: float, y: float, w: float, h: float, rng) -> Rect:

@@ -57,6 +57,8 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
     lit = bool(spec.signs_lit) if scene.night else True
     case = spec.logo_case
     bg = style.signboard_rgb[int(rng.integers(len(style.signboard_rgb)))]
+    if spec.material in ("chrome", "brushed") and case != "none":  # metal marks are mounted on dark panels
+        bg = min(style.signboard_rgb, key=lambda c: rgb_to_lab(c)[0])
     dark_bg = _is_dark(bg)
     fg = (1, 1, 1) if dark_bg else (style.signboard_rgb[0] if _is_dark(style.signboard_rgb[0]) else (0.1, 0.1, 0.12))
 
@@ -148,10 +150,10 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
         scene.add("text", [(tx, ty), (tx + spr.shape[1], ty), (tx + spr.shape[1], ty + spr.shape[0]), (tx, ty + spr.shape[0])],
                   text=text, lit=lit, foreign=case == "foreign")
     if scene.night and lit:
-        scene.glow(panel[..., :3] * rng.uniform(0.5, 0.9), px0, band_top)
-        scene.glow(zh[..., :3] * zh[..., 3:] * 1.4, text_x + (text_w - zh.shape[1]) / 2, zh_y)
-        scene.glow(en[..., :3] * en[..., 3:] * 1.4, text_x + (text_w - en.shape[1]) / 2, en_y)
-        scene.light_pool((px0 + px1) / 2, band_cy + band_h, (px1 - px0) * 0.4, 0.25)
+        face = panel.copy()
+        draw.composite(face[..., :3], zh, text_x + (text_w - zh.shape[1]) / 2 - px0, zh_y - band_top)
+        draw.composite(face[..., :3], en, text_x + (text_w - en.shape[1]) / 2 - px0, en_y - band_top)
+        common.emit_sign(scene, face[..., :3], px0, band_top, bg, rng)
     scene.add("sign", [(px0, band_top), (px1, band_top), (px1, band_top + band_h), (px0, band_top + band_h)], lit=lit)
 
     # -- the mark ---------------------------------------------------------------------------
@@ -159,7 +161,7 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
         cx, cy, size, tilt = mark
         if case == "low":  # on a low plate by the entrance, with its own backing
             plate = size * rng.uniform(1.2, 1.5)
-            plate_rgb = bg if rng.random() < 0.6 else (0.85, 0.86, 0.87)
+            plate_rgb = bg if rng.random() < 0.6 or spec.material in ("chrome", "brushed") else (0.85, 0.86, 0.87)
             scene.paint(draw.solid(plate, plate, plate_rgb), cx - plate / 2, cy - plate / 2)
             on_dark = _is_dark(plate_rgb)
             scene.add("sign", [(cx - plate / 2, cy - plate / 2), (cx + plate / 2, cy - plate / 2),
@@ -174,8 +176,8 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
         place_mark(scene, style, variant, cx, cy, size, material=material, angle=tilt, lit=lit, on_dark=on_dark)
 
     # -- forecourt --------------------------------------------------------------------------
-    paving = textures.tiles(int(H * 1.2), W, int(W * rng.uniform(0.05, 0.1)), (0.62, 0.61, 0.58), (0.5, 0.5, 0.5), rng, 0.05) \
-        if rng.random() < 0.5 else textures.asphalt(int(H * 1.2), W, rng)
+    paving = textures.tiles(int(H * 0.6), W // 2, int(W / 2 * rng.uniform(0.05, 0.1)), (0.62, 0.61, 0.58), (0.5, 0.5, 0.5), rng, 0.05) \
+        if rng.random() < 0.5 else textures.asphalt(int(H * 0.6), W // 2, rng)
     common.floor(scene, ground_y, paving)
     scale_at = common.scale_fn(ground_y, H)
     hosts["floor"] = Rect(L.x0, ground_y + 2, L.x1, L.y1 - 2)
@@ -186,7 +188,7 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
         common.car(scene, L.at(rng.uniform(-0.1, 0.6), 0)[0], ground_y + (L.y1 - ground_y) * rng.uniform(0.3, 0.9),
                    L.w * rng.uniform(0.25, 0.4), rng)
     if "green" in spec.hosts or rng.random() < 0.4:
-        pw, ph = L.w * rng.uniform(0.15, 0.3), L.h * rng.uniform(0.07, 0.12)
+        pw, ph = L.w * rng.uniform(0.15, 0.3), L.h * rng.uniform(0.1, 0.16)
         px = L.at(rng.uniform(0.0, 1 - pw / L.w), 0)[0]
         hosts["green"] = common.planter(scene, px, ground_y - ph * 0.2, pw, ph, rng)
     if "metal" in spec.hosts or rng.random() < 0.35:

@@ -33,16 +33,10 @@ def _room(scene: Scene, rng, wall_rgb, floor_tex_fn) -> tuple[float, float]:
     floor_y = L.at(0, rng.uniform(0.6, 0.75))[1]
     scene.fill(0, 0, W, max(1, ceil_y), textures.painted_wall(int(max(1, ceil_y)) + 1, W, (0.9, 0.9, 0.9), rng) * 0.9)
     scene.fill(0, ceil_y, W, floor_y, textures.painted_wall(int(floor_y - ceil_y) + 1, W, wall_rgb, rng))
-    common.floor(scene, floor_y, floor_tex_fn(int(H * 1.3), W))
+    common.floor(scene, floor_y, floor_tex_fn(int(H * 0.65), W // 2))
     common.ceiling_lights(scene, max(2, ceil_y - L.h * 0.03), int(rng.integers(2, 5)), rng)
     scene.scale_at = common.scale_fn(floor_y, H, far=0.45)
     return ceil_y, floor_y
-
-
-def _window(scene: Scene, x, y, w, h, rng) -> Rect:
-    scene.fill(x - 3, y - 3, x + w + 3, y + h + 3, (0.4, 0.4, 0.42))
-    scene.fill(x, y, x + w, y + h, textures.glass_panel(int(h) + 1, int(w) + 1, rng, (0.75, 0.82, 0.9), night=False))
-    return Rect(x, y, x + w, y + h)
 
 
 def build_reception(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[str, Rect]:
@@ -53,6 +47,8 @@ def build_reception(scene: Scene, view: CameraView, style: BrandStyle, spec, rng
     hosts: dict[str, Rect] = {"wall": Rect(L.x0, max(L.y0, ceil_y + 2), L.x1, floor_y - L.h * 0.3)}
     # backdrop wall panel in brand colour with the mark (reception logo wall)
     bg = style.signboard_rgb[int(rng.integers(len(style.signboard_rgb)))]
+    if spec.logo_case == "wall" and spec.material in ("chrome", "brushed"):
+        bg = min(style.signboard_rgb, key=lambda c: rgb_to_lab(c)[0])
     bw = L.w * rng.uniform(0.35, 0.5)
     bx = L.at(rng.uniform(0.05, 0.95 - bw / L.w), 0)[0]
     by0, by1 = ceil_y + L.h * 0.08, floor_y - L.h * 0.05
@@ -62,14 +58,6 @@ def build_reception(scene: Scene, view: CameraView, style: BrandStyle, spec, rng
         size = min(bw * 0.3, (by1 - by0) * 0.45)
         place_mark(scene, style, "current", bx + bw / 2, by0 + (by1 - by0) * 0.33, size,
                    material=spec.material, on_dark=on_dark)
-    # the area sign
-    sw = L.w * rng.uniform(0.22, 0.3)
-    sx = bx + (bw - sw) / 2 if spec.logo_case != "wall" else (L.x0 + L.w * 0.03 if bx - L.x0 > sw + L.w * 0.05 else bx + bw + L.w * 0.02)
-    sx = min(max(sx, L.x0 + 2), L.x1 - sw - 2)
-    sy = by0 + (by1 - by0) * (0.55 if spec.logo_case == "wall" else 0.12)
-    if spec.logo_case == "wall" and sx < bx + bw and sx + sw > bx:
-        sy = by0 + (by1 - by0) * 0.62
-    _area_sign(scene, style, "reception", sx, sy, sw, rng)
     # glass partition at one side
     gw = L.w * rng.uniform(0.15, 0.25)
     gx = L.x0 + L.w * 0.01 if bx - L.x0 > gw + L.w * 0.03 else L.x1 - gw - L.w * 0.01
@@ -78,10 +66,18 @@ def build_reception(scene: Scene, view: CameraView, style: BrandStyle, spec, rng
     if gx is not None or "glass" in spec.hosts:
         if gx is None:
             gx = L.x0 + L.w * 0.01
-        hosts["glass"] = _window(scene, gx, ceil_y + L.h * 0.1, gw, floor_y - ceil_y - L.h * 0.12, rng)
+        hosts["glass"] = common.window(scene, gx, ceil_y + L.h * 0.1, gw, floor_y - ceil_y - L.h * 0.12, rng)
+    # the area sign
+    sw = L.w * rng.uniform(0.22, 0.3)
+    sx = bx + (bw - sw) / 2 if spec.logo_case != "wall" else (L.x0 + L.w * 0.03 if bx - L.x0 > sw + L.w * 0.05 else bx + bw + L.w * 0.02)
+    sx = min(max(sx, L.x0 + 2), L.x1 - sw - 2)
+    sy = by0 + (by1 - by0) * (0.55 if spec.logo_case == "wall" else 0.12)
+    if spec.logo_case == "wall" and sx < bx + bw and sx + sw > bx:
+        sy = by0 + (by1 - by0) * 0.62
+    _area_sign(scene, style, "reception", sx, sy, sw, rng)
     # the counter in front
     cy0 = floor_y - L.h * rng.uniform(0.02, 0.06)
-    ch = L.h * rng.uniform(0.16, 0.22)
+    ch = max(L.h * 0.06, min(L.h * rng.uniform(0.16, 0.22), L.y1 - L.h * 0.14 - cy0))
     cx0, cx1 = L.at(rng.uniform(0.1, 0.3), 0)[0], L.at(rng.uniform(0.7, 0.9), 0)[0]
     front = textures.wood(int(ch) + 1, int(cx1 - cx0) + 1, rng) if rng.random() < 0.4 else \
         textures.painted_wall(int(ch) + 1, int(cx1 - cx0) + 1, (0.95, 0.95, 0.95), rng)
@@ -136,7 +132,7 @@ def build_workshop(scene: Scene, view: CameraView, style: BrandStyle, spec, rng)
     if "glass" in spec.hosts or rng.random() < 0.4:
         ww = L.w * 0.18
         wx = L.x0 + L.w * 0.02 if sx > L.x0 + ww + L.w * 0.05 else L.x1 - ww - L.w * 0.02
-        hosts["glass"] = _window(scene, wx, ceil_y + L.h * 0.2, ww, L.h * 0.18, rng)
+        hosts["glass"] = common.window(scene, wx, ceil_y + L.h * 0.2, ww, L.h * 0.18, rng)
     if "green" in spec.hosts:
         hosts["green"] = common.planter(scene, L.at(0.02, 0)[0], floor_y + L.h * 0.02, L.w * 0.2, L.h * 0.12, rng)
     hosts["floor"] = Rect(L.x0, floor_y + L.h * 0.04, L.x1, L.y1 - 2)
@@ -152,7 +148,7 @@ def build_lounge(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -
     # big windows
     ww = L.w * rng.uniform(0.25, 0.4)
     wx = L.at(rng.uniform(0.0, 0.3), 0)[0] if rng.random() < 0.5 else L.at(rng.uniform(0.55, 1 - ww / L.w), 0)[0]
-    hosts["glass"] = _window(scene, wx, ceil_y + L.h * 0.08, ww, floor_y - ceil_y - L.h * 0.15, rng)
+    hosts["glass"] = common.window(scene, wx, ceil_y + L.h * 0.08, ww, floor_y - ceil_y - L.h * 0.15, rng)
     # the area sign on the wall away from the window
     sw = L.w * rng.uniform(0.22, 0.3)
     sx = wx + ww + L.w * 0.05 if wx + ww + sw + L.w * 0.06 < L.x1 else max(L.x0 + 2, wx - sw - L.w * 0.05)

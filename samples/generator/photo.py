@@ -1,0 +1,329 @@
+"""One labelled photo: plan -> scene -> camera -> labels (spec/labels.md truth) -> JPEG."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from samples.generator import camera, defects, people
+from samples.generator.brand import BrandStyle
+from samples.generator.plan import PhotoSpec
+from samples.generator.scene import Rect, Scene
+from samples.generator.scenes import approach, facade, interior
+
+BUILDERS = {
+    "facade": facade.build,
+    "entrance": approach.build_entrance,
+    "driveway": approach.build_driveway,
+    "reception": interior.build_reception,
+    "workshop": interior.build_workshop,
+    "lounge": interior.build_lounge,
+}
+MIN_TEXT_PX = 14  # a text line smaller than this in the photo is not required to be read
+
+
+@dataclass(frozen=True)
+class RenderedPhoto:
+    jpeg: bytes
+    truth: dict
+    extra: dict  # photo-level keys beside the truth (generation facts, wrong marks, obstacles)
+    rgb: np.ndarray  # HxWx3 uint8, before JPEG
+
+
+def _view(spec: PhotoSpec, rng, out_w: int, out_h: int, attempt: int) -> camera.CameraView:
+    if attempt >= 3:
+        return camera.make_view(rng, out_w, out_h)
+    damp = 1.0 / (1 + attempt)
+    if spec.placement_labelled:
+        yaw, pitch, roll = 25, 4, 1.5
+    elif spec.strong_warp:
+        yaw, pitch, roll = 50, 10, 6
+    else:
+        yaw, pitch, roll = 30, 7, 3
+    return camera.make_view(rng, out_w, out_h, yaw=rng.uniform(-yaw, yaw) * damp, pitch=rng.uniform(-pitch, pitch) * damp,
+                            roll=rng.uniform(-roll, roll) * damp, zoom=rng.uniform(1.0, 1.2))
+
+
+def _add_people(scene: Scene, spec: PhotoSpec, style: BrandStyle, rng) -> None:
+    if not spec.people:
+        return
+    L = scene.layout
+    season = style.seasons[int(rng.integers(len(style.seasons)))]
+    role_order = rng.permutation(max(1, len(style.roles)))
+    wrong_idx = set(rng.choice(spec.people, spec.wrong_uniforms, replace=False).tolist()) if spec.wrong_uniforms else set()
+    staff = spec.area == "staff"
+    placed = []
+    for p in range(spec.people):
+        if staff:
+            height = L.h * rng.uniform(0.45, 0.95) / (1 + 0.08 * spec.people)
+        else:
+            height = L.h * rng.uniform(0.35, 0.55)
+        height = max(height, L.h * 0.28)
+        top = rng.uniform(L.y0 + L.h * 0.02, max(L.y0 + L.h * 0.03, L.y1 - height * 0.75))
+        feet = top + height
+        slot = (p + rng.uniform(0.1, 0.9)) / spec.people
+        cx = L.x0 + L.w * (0.08 + 0.84 * slot)
+        placed.append((feet, cx, height, p))
+    placed.sort()  # far (higher feet) first, so the near ones occlude them
+    for feet, cx, height, p in placed:
+        if p in wrong_idx or not style.roles:
+            outfit = people.wrong_outfit(style, rng)
+        else:
+            outfit = people.role_outfit(style, int(role_order[p % len(role_order)]), season)
+        ps = people.person_sprite(height, outfit, spec.badges[p], rng, style)
+        x = cx - ps.feet_xy[0]
+        y = feet - ps.feet_xy[1]
+        pid = p + 1
+        scene.paint(ps.sprite, x, y, person_id=pid)
+        badge = None
+        if ps.badge_xywh is not None:
+            bx, by, bw, bh = ps.badge_xywh
+            badge = (x + bx, y + by, bw, bh)
+        scene.add("person", [(x, y), (x + ps.sprite.shape[1], y), (x + ps.sprite.shape[1], y + ps.sprite.shape[0]),
+                             (x, y + ps.sprite.shape[0])], pid=pid, role=outfit.role, uniform_ok=outfit.uniform_ok,
+                  badge_box=badge, season=season)
+
+
+def _fallback_host(scene: Scene, surface: str, rng) -> Rect:
+    """Make the surface a defect needs when the scene made too little of it (small photos)."""
+    from samples.generator.scenes import common
+
+    L = scene.layout
+    if surface == "floor":
+        return Rect(L.x0, L.y1 - L.h * 0.12, L.x1, L.y1 - 1)
+    if surface == "green":
+        return common.planter(scene, L.x0 + L.w * 0.02, L.y1 - L.h * 0.22, L.w * 0.3, L.h * 0.2, rng)
+    if surface == "metal":
+        return common.railing(scene, L.x1 - L.w * 0.42, L.y1 - L.h * 0.3, L.w * 0.4, L.h * 0.14, rng)
+    if surface == "glass":
+        return common.window(scene, L.x0 + L.w * 0.05, L.y0 + L.h * 0.2, L.w * 0.3, L.h * 0.35, rng)
+    return Rect(L.x0, L.y0 + L.h * 0.05, L.x1, L.y0 + L.h * 0.35)  # wall
+
+
+def _compose_scene(spec: PhotoSpec, style: BrandStyle, view: camera.CameraView, rng) -> Scene:
+    scene = Scene(view.canvas_w, view.canvas_h, view.layout, rng, night=spec.night, indoor=spec.indoor)
+    hosts = BUILDERS[spec.scene](scene, view, style, spec, rng)
+    scale_at = getattr(scene, "scale_at", lambda y: 1.0)
+    for kind in spec.defects:
+        host = hosts.get(defects.HOST_OF[kind])
+        if host is None or min(host.w, host.h) < max(6.0, 0.03 * scene.layout.h):
+            host = _fallback_host(scene, defects.HOST_OF[kind], rng)
+        defects.draw_defect(kind, scene, host, rng, scale_at)
+    decoy_hosts = [h for k, h in hosts.items() if k in ("wall", "floor") and h.w > 20 and h.h > 20]
+    for _ in range(spec.decoys):
+        if decoy_hosts:
+            defects.draw_decoy(scene, decoy_hosts[int(rng.integers(len(decoy_hosts)))], rng, scale_at)
+    _add_people(scene, spec, style, rng)
+    scene.darken_unlit_signs()
+    return scene
+
+
+# --- labels ---------------------------------------------------------------------------------
+
+def _box(pts: np.ndarray, w: int, h: int) -> tuple[list[int] | None, float]:
+    """[x, y, w, h] of points clipped to the image, and the share of the unclipped box inside."""
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    full = max(1e-6, (x1 - x0) * (y1 - y0))
+    cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if cx1 - cx0 < 1 or cy1 - cy0 < 1:
+        return None, 0.0
+    inside = (cx1 - cx0) * (cy1 - cy0) / full
+    return [int(round(cx0)), int(round(cy0)), int(round(cx1 - cx0)), int(round(cy1 - cy0))], float(inside)
+
+
+def _tilt_deg(quad: np.ndarray) -> float:
+    """Tilt of a quad (tl, tr, br, bl) from upright, measured on its two vertical edges.
+
+    A camera turned left or right (yaw) keeps verticals vertical, so this is the tilt of
+    the mark on the wall, not the perspective of the shot.
+    """
+    angles = []
+    for top, bottom in ((quad[0], quad[3]), (quad[1], quad[2])):
+        d = bottom - top
+        angles.append(np.degrees(np.arctan2(d[0], d[1])))
+    return float(np.mean(angles))
+
+
+def placement_facts(quad: np.ndarray, style: BrandStyle, w: int, h: int) -> dict:
+    """Whether a mark's quad (photo px) is inside the zone, at its size, upright."""
+    z = style.placement
+    zx0, zy0, zx1, zy1 = z.xyxy
+    x0, y0 = quad.min(axis=0)
+    x1, y1 = quad.max(axis=0)
+    rel_w = float((x1 - x0) / w)
+    inside = x0 >= zx0 * w - 2 and x1 <= zx1 * w + 2 and y0 >= zy0 * h - 2 and y1 <= zy1 * h + 2
+    tilt = _tilt_deg(quad)
+    return {"inside_zone": bool(inside), "relative_width": round(rel_w, 4), "tilt_deg": round(tilt, 2),
+            "ok": bool(inside and z.min_width <= rel_w <= z.max_width and abs(tilt) <= z.max_tilt_deg)}
+
+
+def _text_legible(item, quad: np.ndarray, w: int, h: int, spec: PhotoSpec, optics: camera.Optics,
+                  visible_share: float) -> bool:
+    if spec.exposure != "ok" or (spec.night and not item.meta.get("lit", True)):
+        return False
+    if optics.blur_px > 3.0 or visible_share < 0.9:
+        return False
+    if (quad[:, 0] < 2).any() or (quad[:, 0] > w - 2).any() or (quad[:, 1] < 2).any() or (quad[:, 1] > h - 2).any():
+        return False
+    left, right = np.linalg.norm(quad[3] - quad[0]), np.linalg.norm(quad[2] - quad[1])
+    if min(left, right) < MIN_TEXT_PX:
+        return False
+    src = item.points
+    src_ratio = (np.linalg.norm(src[1] - src[0]) + 1e-6) / (np.linalg.norm(src[3] - src[0]) + 1e-6)
+    dst_ratio = (np.linalg.norm(quad[1] - quad[0]) + 1e-6) / (max(left, right) + 1e-6)
+    if dst_ratio < 0.55 * src_ratio:
+        return False
+    if optics.glare is not None:
+        gx, gy, gs = optics.glare
+        c = quad.mean(axis=0)
+        if gs > 0.3 and np.hypot(c[0] - gx * w, c[1] - gy * h) < 0.2 * w:
+            return False
+    return True
+
+
+def build_truth(scene: Scene, spec: PhotoSpec, style: BrandStyle, view: camera.CameraView,
+                optics: camera.Optics) -> tuple[dict, dict]:
+    w, h = view.out_w, view.out_h
+    logo_boxes, placement, marks, must_read, obstacles = [], None, [], [], []
+    must_not_read: list[str] = []
+    defects_out, persons, text_boxes = [], [], []
+    for item in scene.items:
+        if item.kind in ("logo", "wrong_mark"):
+            quad = view.project(item.points)
+            box, share = _box(quad, w, h)
+            if box is None or share < 0.5 or box[2] < 8 or scene.changed_share(item) > 0.4:
+                continue
+            if item.kind == "logo":
+                logo_boxes.append(box)
+                if spec.area == "facade":
+                    placement = placement_facts(quad, style, w, h)
+            else:
+                marks.append({"variant": item.meta["variant"], "box": box})
+        elif item.kind == "text":
+            quad = view.project(item.points)
+            if scene.changed_share(item) > 0.02:
+                continue
+            tbox, share = _box(quad, w, h)
+            if _text_legible(item, quad, w, h, spec, optics, share):
+                must_read.append(item.meta["text"])
+                text_boxes.append((item.meta["text"], tbox))
+            if item.meta.get("foreign"):
+                must_not_read.extend([style.name_zh, style.name_en])
+        elif item.kind == "defect":
+            box, share = _box(view.project(item.points), w, h)
+            if box is not None and share > 0.3 and box[2] >= 4 and box[3] >= 4:
+                defects_out.append({"kind": item.meta["defect"], "box": box})
+        elif item.kind == "obstacle":
+            box, _ = _box(view.project(item.points), w, h)
+            if box is not None:
+                obstacles.append({"kind": item.meta["obstacle"], "box": box})
+        elif item.kind == "person":
+            pid = item.meta["pid"]
+            mask = scene.person_ids == pid
+            ys, xs = np.nonzero(mask)
+            if len(xs) == 0:
+                continue
+            vis = np.float32([[xs.min(), ys.min()], [xs.max() + 1, ys.min()], [xs.max() + 1, ys.max() + 1],
+                              [xs.min(), ys.max() + 1]])
+            box, share = _box(view.project(vis), w, h)
+            if box is None or box[2] < 10 or box[3] < 20:
+                continue
+            badge = False
+            if item.meta["badge_box"] is not None:
+                bx, by, bw, bh = item.meta["badge_box"]
+                patch = scene.person_ids[int(by):int(by + bh) + 1, int(bx):int(bx + bw) + 1]
+                bquad = view.project(np.float32([[bx, by], [bx + bw, by], [bx + bw, by + bh], [bx, by + bh]]))
+                bbox, bshare = _box(bquad, w, h)
+                badge = bool(patch.size and (patch == pid).mean() > 0.6 and bbox is not None and bshare > 0.8)
+            persons.append({"box": box, "role": item.meta["role"], "badge": badge,
+                            "uniform_ok": item.meta["uniform_ok"]})
+    for t in list(must_not_read):
+        if t in must_read:
+            must_not_read.remove(t)
+    must_read = list(dict.fromkeys(must_read))
+    must_not_read = list(dict.fromkeys(must_not_read))
+    placement_ok = None
+    if spec.area == "facade" and placement is not None and spec.logo_case in ("good", "low", "small", "tilted"):
+        placement_ok = placement["ok"]
+    truth = {
+        "logo": {"present": bool(logo_boxes), "boxes": logo_boxes, "placement_ok": placement_ok},
+        "text": {"must_read": must_read, "must_not_read": must_not_read},
+        "lighting": {"exposure": spec.exposure, "night": bool(spec.night),
+                     "signs_lit": (bool(spec.signs_lit) if spec.night else None)},
+        "clean": {"clean": not defects_out, "defects": defects_out},
+        "people": {
+            "count": len(persons),
+            "uniform_ok": (all(p["uniform_ok"] for p in persons) if persons else None),
+            "badge_visible": (any(p["badge"] for p in persons) if persons else None),
+            "persons": [{"box": p["box"], "role": p["role"], "badge": p["badge"], "uniform_ok": p["uniform_ok"]}
+                        for p in persons],
+        },
+    }
+    extra = {"case": {"logo": spec.logo_case, "material": spec.material if logo_boxes or marks else None,
+                      "scene": spec.scene, "yaw": round(view.yaw, 1), "pitch": round(view.pitch, 1),
+                      "roll": round(view.roll, 1), "jpeg_quality": optics.jpeg_quality,
+                      "blur_px": round(optics.blur_px, 2)}}
+    if placement is not None:
+        extra["case"]["placement"] = placement
+    if marks:
+        extra["wrong_marks"] = marks
+    if obstacles:
+        extra["obstacles"] = obstacles
+    extra["_text_boxes"] = text_boxes
+    return truth, extra
+
+
+MIN_LOGO_STD = 6.0  # luma std (0..255) below which a mark's box shows nothing
+MIN_TEXT_STD = 12.0
+
+
+def _luma_std(rgb8: np.ndarray, box) -> float:
+    x, y, bw, bh = box
+    patch = rgb8[y:y + bh, x:x + bw].astype(np.float32)
+    if patch.size == 0:
+        return 0.0
+    return float((patch @ np.float32([0.299, 0.587, 0.114])).std())
+
+
+def refine_truth(truth: dict, extra: dict, rgb8: np.ndarray) -> None:
+    """Drop from the truth what the developed photo does not show (washed out, black, flat)."""
+    logo = truth["logo"]
+    kept = [b for b in logo["boxes"] if _luma_std(rgb8, b) >= MIN_LOGO_STD]
+    if len(kept) != len(logo["boxes"]):
+        extra["case"]["logo_not_visible"] = len(logo["boxes"]) - len(kept)
+        logo["boxes"] = kept
+        logo["present"] = bool(kept)
+        if not kept:
+            logo["placement_ok"] = None
+    if "wrong_marks" in extra:
+        extra["wrong_marks"] = [m for m in extra["wrong_marks"] if _luma_std(rgb8, m["box"]) >= MIN_LOGO_STD]
+        if not extra["wrong_marks"]:
+            del extra["wrong_marks"]
+    faint = {t for t, b in extra.pop("_text_boxes") if _luma_std(rgb8, b) < MIN_TEXT_STD}
+    truth["text"]["must_read"] = [t for t in truth["text"]["must_read"] if t not in faint]
+
+
+def _intended_ok(spec: PhotoSpec) -> bool | None:
+    return {"good": True, "low": False, "small": False, "tilted": False}.get(spec.logo_case)
+
+
+def render_photo(spec: PhotoSpec, style: BrandStyle, out_w: int, out_h: int, rng: np.random.Generator) -> RenderedPhoto:
+    """Render one photo of `spec` at out_w x out_h with its truth."""
+    optics = camera.sample_optics(rng, night=spec.night)
+    for attempt in range(5):
+        view = _view(spec, rng, out_w, out_h, attempt)
+        scene = _compose_scene(spec, style, view, rng)
+        truth, extra = build_truth(scene, spec, style, view, optics)
+        want = _intended_ok(spec)
+        if want is None or truth["logo"]["placement_ok"] == want:
+            break
+    frame = view.warp(scene.compose())
+    target = None
+    if spec.night:
+        natural = float(camera.luma(np.clip(frame, 0, 1)).mean()) * 255
+        target = float(np.clip(natural * rng.uniform(0.9, 1.3), 18, 70)) if spec.exposure == "ok" \
+            else float(rng.uniform(3, 10))
+    rgb8 = camera.develop(frame, optics, spec.exposure, rng, target_luma=target)
+    refine_truth(truth, extra, rgb8)
+    return RenderedPhoto(camera.encode_jpeg(rgb8, optics.jpeg_quality), truth, extra, rgb8)

@@ -380,22 +380,31 @@ def _format_audit_summary(report: dict) -> str:
 @cli.command()
 @click.argument("set_dir", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON (the layout of spec/labels.md).")
-@click.option("--details", is_flag=True, help="Also list each photo's predictions beside its truth.")
+@click.option("--details", is_flag=True, help="Also list each photo's predictions and verdicts beside its truth.")
 @click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None,
-              help="Network head weights to evaluate instead of the shipped ones (file or folder).")
-def evaluate(set_dir: Path, as_json: bool, details: bool, weights: Path | None) -> None:
+              help="Network head weights to evaluate (a <head>.pt file or a folder of them).")
+@click.option("--compare/--no-compare", default=True, show_default=True,
+              help="With --weights: also evaluate the shipped weights on the same set and show both.")
+def evaluate(set_dir: Path, as_json: bool, details: bool, weights: Path | None, compare: bool) -> None:
     """Evaluate the checks on a labelled set (SET_DIR with labels.json) and print the metrics.
 
     Every check the photo has a truth key for runs on it, whatever its area. A check that
-    is not implemented or fails counts as a miss; the footnotes say how often.
+    is not implemented or fails counts as a miss; the footnotes say how often. With
+    --weights the new weights are compared with the shipped ones (JSON: the new weights'
+    metrics in the spec layout, plus "weights" and "baseline").
     """
     from auditor.evaluation.evaluate import evaluate_set
     from auditor.evaluation.labels import load_label_set
-    from auditor.evaluation.table import format_report
+    from auditor.evaluation.table import format_comparison, format_report
 
     label_set = load_label_set(set_dir)
+    baseline = None
     if weights is not None:
-        _use_weights(weights)
+        _use_weights(weights)  # fails fast on an unusable file
+        if compare:
+            _reset_weights()
+            baseline = evaluate_set(label_set)
+            _use_weights(weights)
     result = evaluate_set(label_set)
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
@@ -403,14 +412,28 @@ def evaluate(set_dir: Path, as_json: bool, details: bool, weights: Path | None) 
         out = dict(result.report)
         if weights is not None:
             out["weights"] = str(weights)
+        if baseline is not None:
+            out["baseline"] = dict(baseline.report)
         if details:
             out["details"] = {"counts": dict(result.counts), "footnotes": list(result.footnotes),
                               "photos": result.details()}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
     else:
+        if baseline is not None:
+            click.echo(format_comparison(baseline, result, "shipped", str(weights)))
+            click.echo("")
         if weights is not None:
             click.echo(f"weights: {weights}")
         click.echo(format_report(result, details=details))
+
+
+def _reset_weights() -> None:
+    from auditor import inference
+
+    reset = getattr(inference, "reset_weights", None)
+    if reset is None:
+        raise CommandFailed("--compare needs auditor.inference.reset_weights (use --no-compare)", EXIT_OTHER)
+    reset()
 
 
 def _use_weights(path: Path) -> None:

@@ -25,7 +25,7 @@ DEFAULT_LIMITS: Mapping[str, float] = {
     "min_spread": 0.20,  # convex hull of inliers / area of the mark's bounding box (reference frame)
     "min_quadrants": 3,  # inliers in at least this many quadrants of the reference
     "max_condition": 8.0,  # of the linear part: strong anisotropy = a sliver
-    "max_perspective": 0.6,  # spread of the projective denominator over the reference corners
+    "max_perspective": 1.5,  # spread of the projective denominator over the mark's corners (far edge >= ~40% of near)
     "min_angle_deg": 35.0,  # interior angles of the quad
     "max_angle_deg": 145.0,
     "max_side_ratio": 3.5,  # opposite sides of the quad

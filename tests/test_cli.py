@@ -323,6 +323,21 @@ def test_evaluate_with_unusable_weights_is_a_usage_error(runner, tiny_set, tmp_p
     assert len(result.output.strip().splitlines()) == 1 and "cannot use these weights" in result.output
 
 
+def test_evaluate_with_new_weights_compares_with_the_shipped_ones(runner, tiny_set, tmp_path):
+    torch = pytest.importorskip("torch")
+    from models.heads import build_head, save_head
+
+    torch.manual_seed(0)
+    save_head(tmp_path / "area.pt", "area", build_head("area"), {}, {"note": "random init, made in the test"})
+    result = runner.invoke(cli, ["evaluate", str(tiny_set), "--weights", str(tmp_path / "area.pt"), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["weights"] == str(tmp_path / "area.pt")
+    assert set(doc) == set(SPEC_LAYOUT) | {"weights", "baseline"}
+    assert set(doc["baseline"]) == set(SPEC_LAYOUT)
+    assert doc["area"]["n"] == doc["baseline"]["area"]["n"] == 1
+
+
 # ------------------------------------------------------------------ bench helpers
 
 

@@ -273,3 +273,27 @@ def test_a_set_can_carry_its_own_brand_pack(tmp_path):
     assert own.root.resolve() == (brands_root() / "demo").resolve()
     packed = resolve_brand(s, s.brand)
     assert packed.root.resolve() == (tmp_path / "packs" / "acme").resolve()
+
+
+def test_footnotes_name_only_the_missing_predictions_a_label_needed():
+    from auditor.evaluation import labels as L
+    from auditor.evaluation.evaluate import needed_unavailable
+
+    pred = Prediction(unavailable={"people.uniform": "not implemented", "people.detect": "not implemented",
+                                   "lighting.night": "not implemented"})
+    rows = compare_photo(_photo_truth(people=L.PeopleTruth(2, None, None, ())), None, pred, _Pairs())
+    assert needed_unavailable(pred, rows) == {"people.detect": "not implemented"}
+
+
+def test_comparison_table_shows_both_and_the_change():
+    from auditor.evaluation.evaluate import EvaluationResult
+    from auditor.evaluation.table import format_comparison
+
+    table, counts = metrics_table(_Pairs())
+    a = {"set": "s", "photos": 1, **table, "speed": {"photos_per_s": 1.0, "peak_rss_mb": 1.0}}
+    b = json.loads(json.dumps(a))
+    a["area"]["accuracy"], b["area"]["accuracy"] = 0.25, 0.75
+    text = format_comparison(EvaluationResult(a, counts, (), (), ()), EvaluationResult(b, counts, (), (), ()), "old", "new")
+    line = next(l for l in text.splitlines() if l.startswith("area"))
+    assert line.split()[-3:] == ["0.250", "0.750", "+0.500"]
+    assert "A = old, B = new" in text

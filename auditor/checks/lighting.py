@@ -200,8 +200,8 @@ def region_contrast(gray: np.ndarray, region: Region, ring_scale: float = 0.6) -
     title_en="Signs lit at night",
     title_zh="夜间招牌照明",
     defaults={
-        "min_contrast": 1.8,  # sign brightness / surroundings (luma + 10) at least this ...
-        "min_luma": 110.0,  # ... and the sign's bright part at least this bright
+        "min_contrast": 1.5,  # sign brightness / surroundings (luma + 10) at least this ...
+        "min_luma": 60.0,  # ... and the sign's bright part at least this bright (luma 0..255)
         "min_text_height_px": 8.0,
     },
     needs=("text", "logo"),
@@ -209,17 +209,50 @@ def region_contrast(gray: np.ndarray, region: Region, ring_scale: float = 0.6) -
 def signs_lit(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
     from auditor.checks.registry import get_check
 
-    night_params = {**get_check("lighting.night").defaults,
-                    **{k: v for k, v in params.items() if k in get_check("lighting.night").defaults}}
+    night_defaults = get_check("lighting.night").defaults
+    night_params = {**night_defaults, **{k: v for k, v in params.items() if k in night_defaults}}
     is_night, night_conf, reason, _ = night_evidence(ctx, night_params)
     thresholds = {"min_contrast": params["min_contrast"], "min_luma": params["min_luma"]}
+    findings, lit_ok, worst = _judge_signs(ctx, params, thresholds)
     if not is_night:
+        # Measured anyway (an indoor lit sign is still lit), but only judged at night.
         return CheckResult("lighting.signs_lit", Verdict.NOT_APPLICABLE, confidence=night_conf,
                            message=f"not a night photo ({reason}): sign lighting is judged at night",
-                           values={"signs_lit": None, "worst_contrast": None, "night": False}, thresholds=thresholds)
+                           findings=tuple(findings),
+                           values={"signs_lit": lit_ok, "worst_contrast": worst, "night": False, "signs": len(findings)},
+                           thresholds=thresholds)
+    if not findings:
+        return CheckResult("lighting.signs_lit", Verdict.UNSURE, confidence=0.3,
+                           message="night photo, but no sign (logo or text) was found to judge",
+                           values={"signs_lit": None, "worst_contrast": None, "night": True, "signs": 0},
+                           thresholds=thresholds)
+    dark = [f for f in findings if f.kind == "dark_sign"]
+    largest = _largest_half(findings)
+    conf = float(np.mean([f.confidence for f in largest])) * night_conf ** 0.5
+    if lit_ok:
+        message = f"{len(findings) - len(dark)} of {len(findings)} sign regions lit"
+    else:
+        d = min((f for f in largest if f.kind == "dark_sign"), key=lambda f: f.measured["contrast"])
+        message = (f"dark sign at night: brightness {d.measured['brightness']:.0f} vs surroundings "
+                   f"{d.measured['surroundings']:.0f} (x{d.measured['contrast']:.1f}; lit needs "
+                   f"x{params['min_contrast']:g} and brightness {params['min_luma']:g})")
+    return CheckResult(
+        "lighting.signs_lit", Verdict.PASS if lit_ok else Verdict.FAIL, confidence=conf, message=message,
+        findings=tuple(findings),
+        values={"signs_lit": lit_ok, "worst_contrast": worst, "night": True, "signs": len(findings), "dark_signs": len(dark)},
+        thresholds=thresholds,
+    )
+
+
+def _largest_half(findings: list[Finding]) -> list[Finding]:
+    """A sign is judged by its large regions; stray small text (a plate, a poster) does not decide it."""
+    return sorted(findings, key=lambda f: -f.region.area)[: max(1, (len(findings) + 1) // 2)]
+
+
+def _judge_signs(ctx: PhotoContext, params: Mapping[str, Any], thresholds) -> tuple[list[Finding], bool | None, float | None]:
+    """(a finding per sign region, all large regions lit?, the lowest contrast) — (.., None, None) without signs."""
     gray = ctx.gray
     findings: list[Finding] = []
-    contrasts: list[float] = []
     for kind, region in sign_regions(ctx, params["min_text_height_px"]):
         m = region_contrast(gray, region)
         if m is None:
@@ -227,7 +260,6 @@ def signs_lit(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
         inside, ring = m
         contrast = (inside + 10.0) / (ring + 10.0)
         lit = contrast >= params["min_contrast"] and inside >= params["min_luma"]
-        contrasts.append(contrast if lit else min(contrast, 0.999 * params["min_contrast"]))
         findings.append(Finding(
             "lit_sign" if lit else "dark_sign",
             f"{kind} {'lit' if lit else 'not lit'}: brightness {inside:.0f} vs surroundings {ring:.0f} (x{contrast:.1f})",
@@ -235,23 +267,6 @@ def signs_lit(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
             thresholds=thresholds, confidence=_conf(abs(contrast - params["min_contrast"]) / params["min_contrast"] * 2),
         ))
     if not findings:
-        return CheckResult("lighting.signs_lit", Verdict.UNSURE, confidence=0.3,
-                           message="night photo, but no sign (logo or text) was found to judge",
-                           values={"signs_lit": None, "worst_contrast": None, "night": True, "signs": 0},
-                           thresholds=thresholds)
-    dark = [f for f in findings if f.kind == "dark_sign"]
-    worst = min(f.measured["contrast"] for f in findings)
-    # A sign is lit when its brightest region is lit; stray dark text (a plate, a poster) does not fail it,
-    # so the verdict follows the largest sign regions.
-    largest = sorted(findings, key=lambda f: -f.region.area)[: max(1, len(findings) // 2)]
-    lit_ok = not any(f.kind == "dark_sign" for f in largest)
-    conf = float(np.mean([f.confidence for f in largest])) * night_conf ** 0.5
-    return CheckResult(
-        "lighting.signs_lit", Verdict.PASS if lit_ok else Verdict.FAIL, confidence=conf,
-        message=(f"{len(findings) - len(dark)} of {len(findings)} sign regions lit" if lit_ok
-                 else f"dark sign at night: contrast x{worst:.1f} < x{params['min_contrast']}"),
-        findings=tuple(findings),
-        values={"signs_lit": lit_ok, "worst_contrast": round(worst, 3), "night": True, "signs": len(findings),
-                "dark_signs": len(dark)},
-        thresholds=thresholds,
-    )
+        return findings, None, None
+    lit_ok = not any(f.kind == "dark_sign" for f in _largest_half(findings))
+    return findings, lit_ok, round(min(f.measured["contrast"] for f in findings), 3)

@@ -26,7 +26,8 @@ from auditor.checks.registry import register
 from auditor.types import CheckResult, Finding, Region, Verdict
 
 FEATURE_SIDE = 640  # the photo's long side for feature detection (SIFT doubles it internally)
-REF_SIDE = 320  # references are described at this long side
+REF_SIDE = 320  # references are described at this long side ...
+REF_SCALES = (1.0, 0.6, 0.35, 0.2)  # ... and at these fractions of it
 RATIO = 0.85  # Lowe's ratio test (loose: the geometric and appearance checks keep precision)
 RANSAC_PX = 4.0  # reprojection threshold at FEATURE_SIDE
 MAX_INSTANCES = 3  # per reference
@@ -141,7 +142,7 @@ def _describe_reference(ref: LogoReference) -> _RefFeatures:
         pad = 16  # room so keypoints on the outline get full support
         g = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(ground or 0)) if ground is not None \
             else cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        for scale in (1.0, 0.5):  # a second, smaller copy helps with small logos in photos
+        for scale in REF_SCALES:  # smaller copies describe the mark as it looks when small in a photo
             gs = g if scale == 1.0 else cv2.resize(g, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
             kps, d = det.detectAndCompute(gs, None)
             if d is None:

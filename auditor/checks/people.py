@@ -361,7 +361,7 @@ def find_badge(lab: np.ndarray, chest_xyxy, person_xyxy, shirt_lab, text_lines: 
     shirt_L = float(np.median(L)) if shirt_lab is None else float(shirt_lab[0])
     pw = person_xyxy[2] - person_xyxy[0]
     best: Badge | None = None
-    for delta in (22.0, 15.0):
+    for delta, min_fill in ((22.0, 0.7), (15.0, 0.7), (10.0, 0.82)):  # strongest contrast first
         mask = (L >= shirt_L + delta).astype(np.uint8)
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -370,7 +370,7 @@ def find_badge(lab: np.ndarray, chest_xyxy, person_xyxy, shirt_lab, text_lines: 
             if not (0.03 * pw <= bw <= 0.35 * pw) or bh < 3 or not (0.6 <= bw / bh <= 4.0):
                 continue
             fill = area / float(bw * bh)
-            if fill < 0.7:
+            if fill < min_fill:
                 continue
             inside = L[by:by + bh, bx:bx + bw][labels[by:by + bh, bx:bx + bw] == i]
             contrast = float(np.median(inside)) - shirt_L

@@ -214,21 +214,26 @@ def find_arrows(gray: np.ndarray, window: tuple[int, int, int, int] | None = Non
     found: list[Region] = []
     _, bw = cv2.threshold(roi, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     for mask in (bw, 255 - bw):
-        contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for c in contours:
             x, y, w, h = cv2.boundingRect(c)
             if max(w, h) < min_size_px or w * h > 0.5 * roi.size:
                 continue
-            if _is_arrow(c):
-                found.append(Region.from_xywh(x + X0, y + Y0, w, h))
+            r = Region.from_xywh(x + X0, y + Y0, w, h)
+            if _is_arrow(c) and not any(r.iou(f) > 0.5 for f in found):
+                found.append(r)
     return found
 
 
 def _is_arrow(contour: np.ndarray) -> bool:
-    """A block arrow: 7 (+-1) corners, exactly two deep concave notches, solidity 0.45..0.85."""
+    """A block arrow: 7 corners of which 5 on the convex hull (tip, two barbs, two tail corners),
+    two deep concave notches next to each other, solidity 0.45..0.85. A 'T' or an 'L' has a
+    6-corner hull; a box, disc or letter 'O' has no notches."""
     peri = cv2.arcLength(contour, True)
-    approx = cv2.approxPolyDP(contour, 0.025 * peri, True)
-    if not 6 <= len(approx) <= 8:
+    approx = cv2.approxPolyDP(contour, 0.02 * peri, True)
+    if len(approx) != 7:
+        return False
+    if len(cv2.convexHull(approx)) != 5:
         return False
     area = cv2.contourArea(contour)
     hull = cv2.convexHull(contour)

@@ -16,10 +16,9 @@ import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from auditor.errors import AuditorError, PhotoError
+from auditor.errors import PhotoError
 from auditor.evaluation import metrics as M
 from auditor.evaluation.labels import DEFECT_KINDS, LabelledPhoto, LabelSet, Truth
 from auditor.types import CheckResult, Verdict
@@ -311,6 +310,33 @@ def compare_photo(truth: Truth, area: str | None, pred: Prediction, acc: _Pairs)
     return rows
 
 
+def source_check(metric: str) -> str:
+    """The check (or signal) whose prediction a --details row compares."""
+    if metric.startswith("logo.placement"):
+        return "logo.placement"
+    if metric.startswith("logo."):
+        return "logo.present"
+    if metric.startswith("text."):
+        return TEXT_SIGNAL
+    if metric.startswith("lighting."):
+        return metric
+    if metric.startswith("clean."):
+        return "clean.defects"
+    if metric == "uniform.badge_visible":
+        return "people.badge"
+    if metric == "uniform.uniform_ok":
+        return "people.uniform"
+    if metric.startswith(("people.", "uniform.")):
+        return "people.detect"  # counts, person boxes and each person's role and badge
+    return AREA_CHECK
+
+
+def needed_unavailable(pred: Prediction, rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The missing predictions that a labelled metric of this photo needed (a miss was counted)."""
+    needed = {source_check(r["metric"]) for r in rows}
+    return {c: why for c, why in pred.unavailable.items() if c in needed}
+
+
 def metrics_table(acc: _Pairs) -> tuple[dict[str, Any], dict[str, int]]:
     """The spec's metric groups (without set/photos/speed) and the count behind each metric."""
     r = _round
@@ -392,6 +418,8 @@ class PhotoOutcome:
     prediction: Prediction
     rows: tuple[dict[str, Any], ...]
     error: str | None = None  # the photo could not be decoded: every metric of it is a miss
+    verdicts: Mapping[str, str] = field(default_factory=dict)  # check id -> verdict of each check run
+    unavailable: Mapping[str, str] = field(default_factory=dict)  # needed check -> why it gave no prediction
 
 
 @dataclass(frozen=True)
@@ -408,7 +436,8 @@ class EvaluationResult:
                 "file": o.photo.file,
                 "area": o.photo.area,
                 "error": o.error,
-                "unavailable": dict(o.prediction.unavailable),
+                "verdicts": dict(o.verdicts),
+                "unavailable": dict(o.unavailable),
                 "rows": list(o.rows),
             }
             for o in self.outcomes
@@ -471,7 +500,11 @@ def evaluate_set(
                 if lp.truth.text is not None:
                     lines, problem = read_text_lines(ca.context)
                 pred = predictions_from(results, lines, problem, ca.area_result)
-                outcomes.append(PhotoOutcome(lp, pred, tuple(compare_photo(lp.truth, lp.area, pred, acc))))
+                verdicts = {r.check_id: r.verdict.value for r in ca.analysis.results}
+                if ca.area_result is not None:
+                    verdicts[AREA_CHECK] = ca.area_result.verdict.value
+                rows = tuple(compare_photo(lp.truth, lp.area, pred, acc))
+                outcomes.append(PhotoOutcome(lp, pred, rows, None, verdicts, needed_unavailable(pred, rows)))
                 bar.update(1)
             del contexts
     finally:
@@ -491,7 +524,7 @@ def evaluate_set(
 def _footnotes(outcomes: Sequence[PhotoOutcome]) -> list[str]:
     missing: dict[str, Counter] = defaultdict(Counter)
     for o in outcomes:
-        for check_id, why in o.prediction.unavailable.items():
+        for check_id, why in o.unavailable.items():
             missing[check_id][why] += 1
     notes = []
     for check_id in sorted(missing):

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from auditor.errors import LabelSetError
-
-AREAS = ("facade", "entrance", "driveway", "reception", "workshop", "lounge", "staff", "other")
+from auditor.types import AREAS  # noqa: F401  (re-exported: the areas a photo may be labelled with)
 EXPOSURES = ("dark", "ok", "overexposed")
 DEFECT_KINDS = ("litter", "clutter", "stain", "rust", "damage", "dirty_glass", "dead_greenery")
 TRUTH_GROUPS = ("logo", "text", "lighting", "clean", "people")

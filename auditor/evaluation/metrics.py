@@ -14,8 +14,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Hashable, Iterable, Sequence
 
-MISSING = None  # a prediction that was not made
-
 
 def ratio(num: float, den: float) -> float | None:
     """num / den, or None when den is 0."""

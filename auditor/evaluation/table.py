@@ -84,6 +84,8 @@ def format_details(result: EvaluationResult) -> list[str]:
         if d["error"]:
             head += f"  ERROR: {d['error']}"
         out.append(head)
+        if d["verdicts"]:
+            out.append("     verdicts: " + ", ".join(f"{c}={v}" for c, v in d["verdicts"].items()))
         for r in d["rows"]:
             mark = " " if r["ok"] in (True, None) else "x"
             pred = r["predicted"]
@@ -96,3 +98,16 @@ def format_details(result: EvaluationResult) -> list[str]:
         for check_id, why in d["unavailable"].items():
             out.append(f"     ({check_id}: {why})")
     return out
+
+
+def format_comparison(base: EvaluationResult, new: EvaluationResult, base_name: str, new_name: str) -> str:
+    """Two evaluations of the same set side by side, with the change of each metric."""
+    lines = [f"Comparison on {new.report['set']}: A = {base_name}, B = {new_name}", ""]
+    lines.append(f"{'check':<10} {'metric':<26} {'A':>8} {'B':>8} {'B-A':>8}")
+    lines.append("-" * 64)
+    for group, key, label in ROWS:
+        a, b = base.report[group][key], new.report[group][key]
+        delta = b - a if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None
+        sign = "" if delta is None else ("+" if delta > 0 else "")
+        lines.append(f"{group:<10} {label:<26} {fmt(a):>8} {fmt(b):>8} {sign + fmt(delta) if delta is not None else '-':>8}")
+    return "\n".join(lines)

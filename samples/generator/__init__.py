@@ -30,14 +30,15 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def render_one(spec: PhotoSpec, seed: int, split: str, size: tuple[int, int], brand: str = "demo"):
+def render_one(spec: PhotoSpec, seed: int, split: str, size: tuple[int, int], brand: str = "demo",
+               max_quality: int | None = None):
     """Render photo `spec` of a set; returns (relative file name, jpeg bytes, photo entry)."""
     from samples.generator.brand import load_style
     from samples.generator.photo import render_photo
 
     style = load_style(brand)
     rng = photo_rng(seed, split, spec.index, stream=2)
-    out = render_photo(spec, style, size[0], size[1], rng)
+    out = render_photo(spec, style, size[0], size[1], rng, max_quality=max_quality)
     name = f"{spec.area}/{split}_{spec.index:05d}.jpg"
     entry = {"file": name, "area": spec.area, "brand": None, "truth": out.truth,
              "split": split, "seed": int(seed), **out.extra}
@@ -46,6 +47,13 @@ def render_one(spec: PhotoSpec, seed: int, split: str, size: tuple[int, int], br
 
 def _render_star(args):
     return render_one(*args)
+
+
+def _worker_init() -> None:
+    """One OpenCV thread per worker process: the processes already use the cores."""
+    import cv2
+
+    cv2.setNumThreads(1)
 
 
 def _brand_fields(brand: str, out_dir: Path) -> dict:
@@ -61,7 +69,7 @@ def _brand_fields(brand: str, out_dir: Path) -> dict:
 
 def generate_set(out_dir: str | Path, n: int, seed: int = 0, split: str = "train", *,
                  size: tuple[int, int] = (1280, 960), brand: str = "demo", jobs: int = 1,
-                 progress: Callable[[int, int], None] | None = None) -> Path:
+                 max_quality: int | None = None, progress: Callable[[int, int], None] | None = None) -> Path:
     """Render `n` labelled photos into `out_dir`; returns the path of the labels.json written.
 
     Args:
@@ -72,17 +80,19 @@ def generate_set(out_dir: str | Path, n: int, seed: int = 0, split: str = "train
         size: (width, height) of the photos in pixels.
         brand: brand pack id or folder.
         jobs: worker processes (1 renders in this process).
+        max_quality: cap on the JPEG quality (each photo draws 60..95), for small committed sets.
         progress: called with (done, total) after each photo.
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     if split not in SPLIT_CODES:
         raise ValueError(f"unknown split '{split}' (known: {', '.join(SPLIT_CODES)})")
+    parse_size(f"{size[0]}x{size[1]}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     specs = plan_set(n, seed, split)
     fields = _brand_fields(brand, out)
-    tasks = [(s, seed, split, tuple(size), brand) for s in specs]
+    tasks = [(s, seed, split, tuple(size), brand, max_quality) for s in specs]
     entries = []
 
     def consume(results: Iterable):
@@ -95,7 +105,7 @@ def generate_set(out_dir: str | Path, n: int, seed: int = 0, split: str = "train
                 progress(done, n)
 
     if jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
             consume(pool.map(_render_star, tasks, chunksize=4))
     else:
         consume(map(_render_star, tasks))

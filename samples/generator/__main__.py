@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="1280x960", help="photo size WxH (default 1280x960)")
     ap.add_argument("--brand", default="demo", help="brand pack id or folder (default demo)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    ap.add_argument("--max-quality", type=int, default=None, help="cap the JPEG quality (photos draw 60..95)")
     ap.add_argument("--quiet", action="store_true", help="no progress line")
     args = ap.parse_args(argv)
     try:
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         path = generate_set(args.out, args.n, args.seed, args.split, size=size, brand=args.brand,
-                            jobs=max(1, args.jobs), progress=progress)
+                            jobs=max(1, args.jobs), max_quality=args.max_quality, progress=progress)
     except (ValueError, LookupError) as e:
         print(f"\nerror: {e}", file=sys.stderr)
         return 2

@@ -151,7 +151,7 @@ def sample_optics(rng: np.random.Generator, *, night: bool) -> Optics:
         motion_len=motion_len,
         motion_angle=float(rng.uniform(0, 180)),
         defocus_sigma=defocus,
-        noise_sigma=float(rng.uniform(0.004, 0.02) * (2.0 if night else 1.0)),
+        noise_sigma=float(rng.uniform(0.006, 0.03) * (2.0 if night else 1.0)),
         jpeg_quality=int(rng.integers(60, 96)),
     )
 
@@ -173,33 +173,53 @@ def develop(frame: np.ndarray, optics: Optics, exposure: str, rng: np.random.Gen
     then white balance, glare, vignetting, blur, noise and clipping are applied.
     """
     h, w = frame.shape[:2]
-    img = frame * np.asarray(optics.wb_gains, np.float32)  # a new array: modified in place below
-    # glare (additive) and vignetting (multiplicative) are smooth: made at 1/8 size
+    # white balance and vignetting multiply, glare adds; all smooth, so made at 1/8 size
     sh, sw = h // 8 + 1, w // 8 + 1
     yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
     yy, xx = yy * (h / sh), xx * (w / sw)
+    mult = np.broadcast_to(np.asarray(optics.wb_gains, np.float32), (sh, sw, 3)).copy()
     if optics.vignette > 0:
         r2 = ((xx / w * 2 - 1) ** 2 + (yy / h * 2 - 1) ** 2) / 2
-        v = 1 - np.float32(optics.vignette) * np.clip(r2, 0, 1)
-        img *= cv2.resize(v, (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
+        mult *= (1 - np.float32(optics.vignette) * np.clip(r2, 0, 1))[..., None]
+    add = None
     if optics.glare is not None:
         gx, gy, gs = optics.glare
-        g = gs * 0.9 * np.exp(-((xx - gx * w) ** 2 + (yy - gy * h) ** 2) / (0.18 * w) ** 2)
-        img += cv2.resize(g.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
+        add = (gs * 0.9 * np.exp(-((xx - gx * w) ** 2 + (yy - gy * h) ** 2) / (0.18 * w) ** 2)).astype(np.float32)
+    probe = frame[::4, ::4]
+    ph, pw = probe.shape[:2]
+    probe = probe * cv2.resize(mult, (pw, ph), interpolation=cv2.INTER_LINEAR)
+    if add is not None:
+        probe += cv2.resize(add, (pw, ph), interpolation=cv2.INTER_LINEAR)[..., None]
     lo, hi = EXPOSURE_TARGETS[exposure]
     target = target_luma if target_luma is not None else rng.uniform(lo, hi)
     gain = 1.0
-    probe = img[::4, ::4]
     for _ in range(8):  # gain -> clip -> measure (on a 1/4 probe): converge on the target mean luma
         m = float(luma(np.clip(probe * np.float32(gain), 0, 1)).mean()) * 255
         if m <= 0.5 or abs(m - target) < 3:
             break
         gain *= target / m
-    img *= np.float32(gain)
+    capped = exposure == "overexposed" and gain > 3.0
+    g_img = 3.0 if capped else gain
+    img = frame * cv2.resize(mult * np.float32(g_img), (w, h), interpolation=cv2.INTER_LINEAR)
+    if add is not None:
+        img += cv2.resize(add * np.float32(g_img), (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
+    if capped:
+        # past ~1.6 stops a phone clips the bright parts but dark things stay visible: cap the gain
+        # and lift the rest with a roll-off curve 1 - (1 - x)^k until the mean is reached
+        gain = 3.0
+        k = 1.0
+        for _ in range(8):
+            lifted = 1 - (1 - np.clip(probe * np.float32(gain), 0, 1)) ** np.float32(k)
+            m = float(luma(lifted).mean()) * 255
+            if abs(m - target) < 4:
+                break
+            k *= (1 + (target - m) / 120) if m < target else 0.9
+        np.clip(img, 0, 1, out=img)
+        img = 1 - (1 - img) ** np.float32(k)
     if optics.motion_len > 1:
         img = cv2.filter2D(img, -1, _motion_kernel(optics.motion_len, optics.motion_angle))
-    if optics.defocus_sigma > 0:
-        img = cv2.GaussianBlur(img, (0, 0), optics.defocus_sigma)
+    # every lens and demosaic softens a little; some shots are out of focus
+    img = cv2.GaussianBlur(img, (0, 0), max(optics.defocus_sigma, 0.55))
     # bloom: light over 1 bleeds into neighbours (lit signs, lamps, glare); done at 1/4 size
     small = cv2.resize(img, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
     over = np.clip(small - 1.0, 0, None)
@@ -209,8 +229,8 @@ def develop(frame: np.ndarray, optics: Optics, exposure: str, rng: np.random.Gen
     sigma = optics.noise_sigma
     noise = rng.standard_normal((h // 2 + 1, w // 2 + 1, 3), dtype=np.float32) * np.float32(sigma)
     noise = cv2.resize(noise, (w, h), interpolation=cv2.INTER_NEAREST)
-    shot = np.sqrt(np.clip(img, 0, 1) + np.float32(0.02))
-    img += noise * shot * np.float32(2.0)
+    noise *= np.float32(0.35) + np.clip(img, 0, 1)  # brighter pixels carry more (shot) noise
+    img += noise
     np.clip(img, 0, 1, out=img)
     return cv2.convertScaleAbs(img, alpha=255.0, beta=0.5)
 

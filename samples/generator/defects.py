@@ -245,15 +245,33 @@ def draw_damage(scene: Scene, host: Rect, rng, scale_at=None) -> None:
                 p = np.clip(q, 0, [iw - 1, ih - 1])
         a = m.astype(np.float32) / 255.0
         scene.paint_mask(a, (0.12, 0.11, 0.10), r.x0, r.y0, 0.9)
-    else:
+    else:  # spalling: the surface broke off, showing rough concrete inside a ragged edge
         n = textures.fractal(ih, iw, max(3, iw / 3), rng, 3)
         yy, xx = np.mgrid[0:ih, 0:iw].astype(np.float32)
         rr = ((xx - iw / 2) / (iw / 2)) ** 2 + ((yy - ih / 2) / (ih / 2)) ** 2
-        a = np.clip((0.8 - rr + 0.5 * n) * 6, 0, 1)
-        core = np.array((0.55, 0.54, 0.50), np.float32) * (1 + 0.25 * textures.fractal(ih, iw, 3, rng, 2))[..., None]
-        edge = cv2.GaussianBlur(a, (0, 0), 2) - a
+        a = np.clip((0.7 - rr + 0.6 * n) * 8, 0, 1)
+        grey = rng.uniform(0.4, 0.6)
+        rough = textures.fractal(ih, iw, 3, rng, 2)
+        speck = (rng.random((ih, iw)) < 0.08).astype(np.float32) * rng.uniform(-0.2, 0.2)
+        core = np.float32((grey, grey * 0.98, grey * 0.94)) * (1 + 0.3 * rough + speck)[..., None]
         scene.paint_mask(a, np.clip(core, 0, 1), r.x0, r.y0, 1.0)
-        scene.paint_mask(np.clip(edge * 3, 0, 1), (0.05, 0.05, 0.05), r.x0 + 1, r.y0 + 1, 0.7)
+        # lit upper-left rim of broken paint, shadowed lower-right inner edge
+        shift_a = np.roll(np.roll(a, 2, 0), 2, 1)
+        rim = np.clip(a - shift_a, 0, 1)
+        shadow = np.clip(a - np.roll(np.roll(a, -2, 0), -2, 1), 0, 1)
+        scene.paint_mask(rim, (0.92, 0.92, 0.9), r.x0, r.y0, 0.8)
+        scene.paint_mask(shadow, (0.08, 0.08, 0.08), r.x0, r.y0, 0.6)
+        cm = np.zeros((ih, iw), np.uint8)
+        for _ in range(int(rng.integers(2, 5))):  # hairline cracks running out of the patch
+            p = np.array([iw / 2, ih / 2]) + rng.uniform(-0.2, 0.2, 2) * [iw, ih]
+            d = rng.uniform(0, 2 * np.pi)
+            for _ in range(10):
+                d += rng.uniform(-0.5, 0.5)
+                q = np.clip(p + rng.uniform(3, 8) * max(1, iw / 120) * np.array([np.cos(d), np.sin(d)]), 0, [iw - 1, ih - 1])
+                cv2.line(cm, tuple(int(v) for v in p), tuple(int(v) for v in q), 255, 1, cv2.LINE_AA)
+                p = q
+        scene.paint_mask(cm.astype(np.float32) / 255.0, (0.12, 0.11, 0.1), r.x0, r.y0, 0.8)
+        a = np.maximum(a, cm.astype(np.float32) / 255.0)
     ys, xs = np.nonzero(a > 0.3)
     if len(xs) < 10:
         return
@@ -340,13 +358,24 @@ def draw_decoy(scene: Scene, host: Rect, rng, scale_at) -> None:
         t = draw.text_sprite(lines[int(rng.integers(len(lines)))], h * 0.45, (1, 1, 1))
         if t.shape[1] < w:
             scene.paint(t, x + (w - t.shape[1]) / 2, y + (h - t.shape[0]) / 2)
-    elif kind == 1:  # a brick pillar or wainscot, the host's full height
+    elif kind == 1 and host is getattr(scene, "wall_host", None):  # a brick pillar, the wall's full height
         w = k * rng.uniform(0.05, 0.12)
-        spot = _free_spot(scene, Rect(host.x0, host.y0, host.x1, host.y0 + 1), w, host.h, rng)
+        y1 = float(getattr(scene, "floor_y", host.y1))
+        y0 = min(host.y0, y1 - 4)
+        spot = _free_spot(scene, Rect(host.x0, y0, host.x1, y0 + 1), w, y1 - y0, rng)
         if spot is None:
             return
         x = spot[0]
-        scene.fill(x, host.y0, x + w, host.y1, textures.brick(int(host.h) + 1, int(w) + 1, rng, max(5, int(k / 60))))
+        scene.fill(x, y0, x + w, y1, textures.brick(int(y1 - y0) + 1, int(w) + 1, rng, max(5, int(k / 60))))
+    elif kind == 1:  # a low brick planter standing on the floor
+        w, h = k * rng.uniform(0.12, 0.25), k * rng.uniform(0.03, 0.06)
+        spot = _free_spot(scene, host, w, h, rng)
+        if spot is None:
+            return
+        x, y = spot
+        scene.fill(x, y, x + w, y + h, textures.brick(int(h) + 1, int(w) + 1, rng, max(4, int(h / 4))))
+        top = textures.grass(max(2, int(h * 0.3)), int(w) + 1, rng)
+        scene.fill(x, y - top.shape[0], x + w, y, top)
     elif kind == 2:  # wooden bench / panel
         w, h = k * rng.uniform(0.08, 0.2), k * rng.uniform(0.02, 0.05)
         spot = _free_spot(scene, host, w, h, rng)

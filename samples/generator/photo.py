@@ -1,11 +1,12 @@
 """One labelled photo: plan -> scene -> camera -> labels (spec/labels.md truth) -> JPEG."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
-from samples.generator import camera, defects, people
+from samples.generator import camera, defects, draw, people, textures
 from samples.generator.brand import BrandStyle
 from samples.generator.plan import PhotoSpec
 from samples.generator.scene import Rect, Scene
@@ -19,7 +20,7 @@ BUILDERS = {
     "workshop": interior.build_workshop,
     "lounge": interior.build_lounge,
 }
-MIN_TEXT_PX = 14  # a text line smaller than this in the photo is not required to be read
+MIN_TEXT_PX = 16  # a text line (its box, a little taller than the ink) smaller than this is not required
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,14 @@ def _add_people(scene: Scene, spec: PhotoSpec, style: BrandStyle, rng) -> None:
     wrong_idx = set(rng.choice(spec.people, spec.wrong_uniforms, replace=False).tolist()) if spec.wrong_uniforms else set()
     staff = spec.area == "staff"
     placed = []
+    scale_at = getattr(scene, "scale_at", lambda y: 1.0)
+    floor_y = float(getattr(scene, "floor_y", L.y0 + L.h * 0.6))
     for p in range(spec.people):
-        if staff:
-            height = L.h * rng.uniform(0.45, 0.95) / (1 + 0.08 * spec.people)
-        else:
-            height = L.h * rng.uniform(0.35, 0.55)
-        height = max(height, L.h * 0.28)
-        top = rng.uniform(L.y0 + L.h * 0.02, max(L.y0 + L.h * 0.03, L.y1 - height * 0.75))
-        feet = top + height
+        # feet on the floor (near ones may be cut off by the frame), size from the floor's perspective
+        near = L.y1 + (L.h * 0.25 if staff else 0.0)
+        feet = rng.uniform(floor_y + L.h * 0.04, max(floor_y + L.h * 0.05, near))
+        height = L.h * rng.uniform(0.8, 1.1) * scale_at(min(feet, scene.h - 1)) * (1.0 if staff else 0.75)
+        height = float(np.clip(height, L.h * 0.28, feet - L.y0 - L.h * 0.02))
         slot = (p + rng.uniform(0.1, 0.9)) / spec.people
         cx = L.x0 + L.w * (0.08 + 0.84 * slot)
         placed.append((feet, cx, height, p))
@@ -74,6 +75,11 @@ def _add_people(scene: Scene, spec: PhotoSpec, style: BrandStyle, rng) -> None:
         x = cx - ps.feet_xy[0]
         y = feet - ps.feet_xy[1]
         pid = p + 1
+        sw = ps.sprite.shape[1]
+        shadow = draw.ellipse_mask(int(height * 0.12) + 4, int(sw * 1.1) + 4, (sw * 0.55 + 2, height * 0.06 + 2),
+                                   (sw * 0.42, height * 0.035))
+        scene.paint_mask(cv2.GaussianBlur(shadow, (0, 0), max(1.0, height / 80)), (0, 0, 0), x - sw * 0.05,
+                         feet - height * 0.06, 0.45)
         scene.paint(ps.sprite, x, y, person_id=pid)
         badge = None
         if ps.badge_xywh is not None:
@@ -109,11 +115,15 @@ def _compose_scene(spec: PhotoSpec, style: BrandStyle, view: camera.CameraView, 
         if host is None or min(host.w, host.h) < max(6.0, 0.03 * scene.layout.h):
             host = _fallback_host(scene, defects.HOST_OF[kind], rng)
         defects.draw_defect(kind, scene, host, rng, scale_at)
+    scene.wall_host = hosts.get("wall")
     decoy_hosts = [h for k, h in hosts.items() if k in ("wall", "floor") and h.w > 20 and h.h > 20]
     for _ in range(spec.decoys):
         if decoy_hosts:
             defects.draw_decoy(scene, decoy_hosts[int(rng.integers(len(decoy_hosts)))], rng, scale_at)
     _add_people(scene, spec, style, rng)
+    # uneven light: windows, lamps and clouds never light a place evenly
+    field = 1.0 + rng.uniform(0.05, 0.2) * textures.fractal(scene.h // 8 + 1, scene.w // 8 + 1, scene.w / 16, rng, 2)
+    scene.light *= cv2.resize(field.astype(np.float32), (scene.w, scene.h), interpolation=cv2.INTER_LINEAR)
     scene.darken_unlit_signs()
     return scene
 
@@ -308,9 +318,12 @@ def _intended_ok(spec: PhotoSpec) -> bool | None:
     return {"good": True, "low": False, "small": False, "tilted": False}.get(spec.logo_case)
 
 
-def render_photo(spec: PhotoSpec, style: BrandStyle, out_w: int, out_h: int, rng: np.random.Generator) -> RenderedPhoto:
+def render_photo(spec: PhotoSpec, style: BrandStyle, out_w: int, out_h: int, rng: np.random.Generator, *,
+                 max_quality: int | None = None) -> RenderedPhoto:
     """Render one photo of `spec` at out_w x out_h with its truth."""
     optics = camera.sample_optics(rng, night=spec.night)
+    if max_quality is not None and optics.jpeg_quality > max_quality:
+        optics = replace(optics, jpeg_quality=int(max_quality))
     for attempt in range(5):
         view = _view(spec, rng, out_w, out_h, attempt)
         scene = _compose_scene(spec, style, view, rng)

@@ -6,7 +6,10 @@ REQUIRE_SERVICES=1 (set by .ci/run), where a missing service is a failure: CI mu
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -59,12 +62,22 @@ def redis_server(tmp_path):
 
 
 @pytest.fixture
-def postgres_server(tmp_path):
-    """A private PostgreSQL cluster that a test may stop and start."""
+def postgres_server():
+    """A private PostgreSQL cluster that a test may stop and start.
+
+    Its folder is outside pytest's tmp folder: the cluster runs as user 'postgres', which must be
+    able to reach it, and pytest keeps resetting its own base folder to mode 700.
+    """
     if pg_bindir() is None:
         _missing("PostgreSQL not installed (Debian: postgresql)")
-    server = PostgresServer(tmp_path / "pg").start()
+    base = Path(tempfile.mkdtemp(prefix="infra-pg-"))
+    os.chmod(base, 0o755)
+    server = PostgresServer(base / "pg")
     try:
+        server.start()
         yield server
     finally:
-        server.stop("immediate")
+        try:
+            server.stop("immediate")
+        finally:
+            shutil.rmtree(base, ignore_errors=True)

@@ -147,20 +147,21 @@ class PostgresServer:
         self.dir.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
-            for parent in list(self.dir.parents)[:3]:  # the owner must be able to reach it
-                os.chmod(parent, os.stat(parent).st_mode | 0o011)
         subprocess.run(_as_cluster_owner([str(self.bindir / "initdb"), "-D", str(self.data), "-U", "auditor",
                                           "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
         return self
 
     def start(self) -> "PostgresServer":
-        if not self.data.exists():
+        fresh = not self.data.exists()
+        if fresh:
             self.init()
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off -c max_connections=200"
         subprocess.run(_as_cluster_owner([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
                                           str(self.dir / "server.log"), "-w", "-t", "60", "-o", opts, "start"]),
                        check=True, stdout=subprocess.DEVNULL, timeout=90)
+        if fresh:
+            self.createdb("auditor")
         return self
 
     def createdb(self, name: str) -> str:
@@ -170,9 +171,11 @@ class PostgresServer:
 
     def stop(self, mode: str = "fast") -> None:
         if (self.data / "postmaster.pid").exists():
-            subprocess.run(_as_cluster_owner([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode,
-                                              "-w", "-t", "30", "stop"]),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+            proc = subprocess.run(_as_cluster_owner([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode,
+                                                     "-w", "-t", "30", "stop"]),
+                                  capture_output=True, text=True, timeout=60)
+            if proc.returncode != 0:
+                raise RuntimeError(f"pg_ctl stop failed: {proc.stderr.strip()}")
 
 
 # --- SeaweedFS (S3) --------------------------------------------------------------------------

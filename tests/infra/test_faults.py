@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from infra_servers import wait_until
+from infra_servers import port_open, wait_until
 from webharness import Api, CeleryWorker, DbView, WebServer, app_env, init_site, photo, run_cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -52,7 +52,8 @@ def test_worker_killed_mid_analysis_job_completes_on_another_worker(celery_site)
     r = api.upload(audit_id, [("kill-me.jpg", photo(1))])
     assert r.status_code == 200, r.text
     photo_id = r.json()["results"][0]["photo_id"]
-    wait_until(lambda: _photo_state(db, photo_id) == "analysing", 120, "the doomed worker to start the job")
+    wait_until(lambda: b"[slow_worker] analysis starts" in doomed.log_path.read_bytes(), 180,
+               "the doomed worker to be inside the analysis")
     assert any(j[1] == "running" for j in _analyse_jobs(db, photo_id))
     doomed.kill()  # SIGKILL master and pool child: the message was never acknowledged
 
@@ -89,7 +90,8 @@ def test_pool_child_killed_job_is_redelivered_at_once(celery_site):
     children.append(worker)
     r = api.upload(audit_id, [("child.jpg", photo(7))])
     photo_id = r.json()["results"][0]["photo_id"]
-    wait_until(lambda: _photo_state(db, photo_id) == "analysing", 120, "the job to start")
+    once = tmp_path / "slept-once"
+    wait_until(once.exists, 180, "the job to be inside the analysis")
     pool = _children_of(worker.proc.pid)
     assert pool, "no pool process found"
     for pid in pool:
@@ -141,8 +143,9 @@ def test_database_down_during_upload(tmp_path, postgres_server):
         assert first.status_code == 200, first.text
 
         postgres_server.stop("fast")
+        assert not port_open(postgres_server.port), "PostgreSQL did not stop"
         down = api.upload(audit_id, [("during.jpg", photo(2))])
-        assert down.status_code in (500, 503), down.status_code
+        assert down.status_code in (500, 503), (down.status_code, down.text[:1000])
         body = down.text
         assert "Traceback" not in body and "psycopg" not in body  # no internals leaked
         assert len(body) < 20_000

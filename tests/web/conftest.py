@@ -37,6 +37,26 @@ def _reset_database(url: str) -> None:
     engine.dispose()
 
 
+_TEMPLATE_DB: dict[str, bytes] = {}
+
+
+def _template_sqlite(tmp_root) -> bytes:
+    """One migrated and seeded SQLite file per test session; each test starts from a copy."""
+    if "db" not in _TEMPLATE_DB:
+        import tempfile
+        from pathlib import Path
+
+        d = Path(tempfile.mkdtemp(prefix="web-template-"))
+        app = create_app({"DATA_DIR": str(d), "SECRET_KEY": "test-secret", "QUEUE": "immediate",
+                          "DATABASE_URL": f"sqlite:///{d / 'audit.db'}"})
+        with app.app_context():
+            init_db(app)
+            ensure_org(app)
+        app.extensions["db"].dispose()
+        _TEMPLATE_DB["db"] = (d / "audit.db").read_bytes()
+    return _TEMPLATE_DB["db"]
+
+
 def make_app(tmp_path, **config):
     cfg = {
         "DATA_DIR": str(tmp_path / "data"),
@@ -48,6 +68,11 @@ def make_app(tmp_path, **config):
     if os.environ.get("DATABASE_URL"):
         cfg["DATABASE_URL"] = os.environ["DATABASE_URL"]
     cfg.update(config)
+    if "DATABASE_URL" not in cfg:
+        data = tmp_path / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        (data / "audit.db").write_bytes(_template_sqlite(tmp_path))
+        return create_app(cfg)
     app = create_app(cfg)
     _reset_database(app.config["DATABASE_URL"])
     with app.app_context():

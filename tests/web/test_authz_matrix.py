@@ -216,6 +216,7 @@ def test_dealer_cannot_guess_ids(world_app):
                 f"/audits/{w.B}", f"/photos/{w.pb}/thumb.jpg", "/audits/999999", "/photos/999999/image.jpg"]:
         assert client.get(url).status_code == 404, url
     r = client.get("/api/v1/actions", headers=headers).get_json()
-    assert {a["id"] for a in r["actions"]} == {w.xa}
+    assert w.xa in {a["id"] for a in r["actions"]}
+    assert {a["audit_id"] for a in r["actions"]} == {w.A} and {a["site_id"] for a in r["actions"]} == {w.sa}
     r = client.get("/api/v1/audits", headers=headers).get_json()
     assert {a["id"] for a in r["audits"]} == {w.A}

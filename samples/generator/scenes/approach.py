@@ -82,7 +82,9 @@ def build_entrance(scene: Scene, view: CameraView, style: BrandStyle, spec, rng)
     paving = textures.tiles(int(H * 0.6), W // 2, int(W / 2 * rng.uniform(0.04, 0.09)), (0.6, 0.58, 0.55), (0.45, 0.45, 0.45), rng)
     common.floor(scene, ground_y, paving)
     scene.scale_at = common.scale_fn(ground_y, H)
+    scene.floor_y = ground_y
     hosts["floor"] = Rect(L.x0, ground_y + 2, L.x1, L.y1 - 2)
+    common.props(scene, ground_y, rng, ("bin", "bollard", "extinguisher"), (0, 2))
     if scene.night:
         common.lamp(scene, door_x + door_w / 2, canopy_y + L.h * 0.035, L.w * 0.012, True)
     if "green" in spec.hosts or rng.random() < 0.5:
@@ -137,6 +139,7 @@ def build_driveway(scene: Scene, view: CameraView, style: BrandStyle, spec, rng)
     common.floor(scene, horizon, road)
     scale_at = common.scale_fn(horizon, H, far=0.2)
     scene.scale_at = scale_at
+    scene.floor_y = horizon
     hosts["floor"] = Rect(L.x0, horizon + (L.y1 - horizon) * 0.15, L.x1, L.y1 - 2)
     # entry and exit signs on posts at both sides
     groups = [("entrance", "left"), ("exit", "right")]

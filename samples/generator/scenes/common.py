@@ -220,3 +220,105 @@ def ceiling_lights(scene: Scene, y: float, n: int, rng, on: bool = True) -> None
         x = scene.layout.x0 + (i + 0.5) * scene.layout.w / n
         w, h = scene.layout.w * 0.08, max(3, scene.layout.w * 0.008)
         scene.paint(draw.solid(h, w, (1.0, 1.0, 0.97) if on else (0.75, 0.75, 0.75)), x - w / 2, y)
+
+
+def waste_bin(scene: Scene, x: float, y_ground: float, h: float, rng) -> None:
+    """A closed waste bin (tidy: not litter)."""
+    w = h * 0.6
+    col = [(0.5, 0.52, 0.55), (0.15, 0.35, 0.2), (0.2, 0.3, 0.5), (0.75, 0.76, 0.78)][int(rng.integers(4))]
+    body = draw.solid(h, w, col)
+    body[..., :3] *= np.linspace(0.75, 1.15, int(w) if w >= 1 else 1, dtype=np.float32)[None, :body.shape[1], None]
+    scene.paint(body, x, y_ground - h)
+    scene.paint(draw.solid(h * 0.08, w * 1.08, tuple(c * 0.7 for c in col)), x - w * 0.04, y_ground - h)
+
+
+def chair(scene: Scene, x: float, y_ground: float, h: float, rng) -> None:
+    col = [(0.15, 0.15, 0.17), (0.6, 0.62, 0.65), (0.55, 0.35, 0.2), (0.2, 0.35, 0.6)][int(rng.integers(4))]
+    w = h * 0.55
+    scene.paint(draw.solid(h * 0.5, w, col), x, y_ground - h)  # back
+    scene.paint(draw.solid(h * 0.1, w * 1.05, tuple(c * 0.85 for c in col)), x - w * 0.02, y_ground - h * 0.5)
+    for lx in (x + w * 0.05, x + w * 0.85):
+        scene.paint(draw.solid(h * 0.42, max(2, w * 0.08), (0.25, 0.25, 0.27)), lx, y_ground - h * 0.42)
+
+
+def extinguisher(scene: Scene, x: float, y_ground: float, h: float) -> None:
+    """A red fire extinguisher (red, but not rust)."""
+    w = h * 0.3
+    body = draw.solid(h * 0.85, w, (0.8, 0.08, 0.06))
+    body[..., :3] *= np.linspace(0.7, 1.2, body.shape[1], dtype=np.float32)[None, :, None]
+    scene.paint(body, x, y_ground - h * 0.85)
+    scene.paint(draw.solid(h * 0.15, w * 0.5, (0.15, 0.15, 0.15)), x + w * 0.25, y_ground - h)
+
+
+def bollard(scene: Scene, x: float, y_ground: float, h: float) -> None:
+    w = h * 0.25
+    b = draw.solid(h, w, (0.3, 0.3, 0.32))
+    b[int(h * 0.15):int(h * 0.25), :, :3] = (0.95, 0.8, 0.1)
+    b[..., :3] *= np.linspace(0.7, 1.2, b.shape[1], dtype=np.float32)[None, :, None]
+    scene.paint(b, x, y_ground - h)
+
+
+def wall_text(scene: Scene, text: str, x: float, y: float, height: float, rgb, lit: bool = True) -> None:
+    """Lettering fixed straight on a wall (slogans, brand names), labelled as text."""
+    t = draw.text_sprite(text, height, rgb)
+    if x + t.shape[1] > scene.layout.x1:
+        x = max(scene.layout.x0 + 2, scene.layout.x1 - t.shape[1] - 2)
+    if x + t.shape[1] > scene.layout.x1 or not scene.is_free(Rect(x, y, x + t.shape[1], y + t.shape[0])):
+        return
+    scene.paint(t, x, y)
+    scene.add("text", [(x, y), (x + t.shape[1], y), (x + t.shape[1], y + t.shape[0]), (x, y + t.shape[0])],
+              text=text, lit=lit)
+
+
+def props(scene: Scene, floor_y: float, rng, kinds=("bin", "chair", "extinguisher", "bollard"), n=(0, 3)) -> None:
+    """A few tidy everyday objects standing on the floor/ground."""
+    L = scene.layout
+    scale_at = getattr(scene, "scale_at", lambda y: 1.0)
+    for _ in range(int(rng.integers(n[0], n[1] + 1))):
+        kind = kinds[int(rng.integers(len(kinds)))]
+        y = floor_y + (L.y1 - floor_y) * rng.uniform(0.05, 0.6)
+        x = L.at(rng.uniform(0.02, 0.92), 0)[0]
+        h = L.h * scale_at(y) * {"bin": 0.12, "chair": 0.2, "extinguisher": 0.1, "bollard": 0.1}[kind]
+        if not scene.is_free(Rect(x, y - h, x + h, y)):
+            continue
+        if kind == "bin":
+            waste_bin(scene, x, y, h, rng)
+        elif kind == "chair":
+            chair(scene, x, y, h, rng)
+        elif kind == "extinguisher":
+            extinguisher(scene, x, y, h)
+        else:
+            bollard(scene, x, y, h)
+
+
+def tree(scene: Scene, x: float, y_ground: float, h: float, rng) -> None:
+    """A street tree: trunk and a leafy crown of several greens (healthy greenery)."""
+    tw = max(2, h * 0.06)
+    scene.paint(draw.solid(h * 0.45, tw, (0.3, 0.22, 0.15)), x - tw / 2, y_ground - h * 0.45)
+    r = h * 0.32
+    for _ in range(int(rng.integers(5, 9))):
+        cx, cy = x + rng.uniform(-r * 0.6, r * 0.6), y_ground - h * 0.6 + rng.uniform(-r * 0.5, r * 0.4)
+        rr = r * rng.uniform(0.45, 0.7)
+        size = int(2 * rr) + 2
+        m = draw.ellipse_mask(size, size, (rr + 1, rr + 1), (rr, rr * 0.9))
+        leaves = textures.grass(size, size, rng, health=1.0) * rng.uniform(0.7, 1.1)
+        scene.paint_mask(m, leaves, cx - rr, cy - rr)
+
+
+def poster(scene: Scene, x: float, y: float, w: float, h: float, rng, accent=(0.1, 0.3, 0.6)) -> None:
+    """A framed notice or price board: coloured header, rows of small print, maybe a photo."""
+    if not scene.is_free(Rect(x, y, x + w, y + h)):
+        return
+    p = draw.solid(h, w, (0.96, 0.96, 0.95))
+    hh = max(2, int(h * 0.16))
+    p[:hh, :, :3] = accent
+    rows = int(rng.integers(3, 8))
+    for i in range(rows):
+        ry = int(h * (0.25 + 0.7 * i / rows))
+        rw = int(w * rng.uniform(0.4, 0.9))
+        p[ry:ry + max(1, int(h * 0.03)), int(w * 0.08):int(w * 0.08) + rw, :3] = 0.35
+    if rng.random() < 0.5:  # a picture block
+        px0, py0 = int(w * 0.55), int(h * 0.3)
+        p[py0:py0 + int(h * 0.35), px0:px0 + int(w * 0.35), :3] = np.float32(rng.uniform(0.2, 0.8, 3))
+    scene.paint(draw.solid(h + 4, w + 4, (0.25, 0.25, 0.27)), x - 2, y - 2)
+    scene.paint(p, x, y)

@@ -85,6 +85,7 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
     panel_w = int(rng.uniform(0.08, 0.2) * L.w)
     upper[:, ::max(2, panel_w)] *= 0.85
     scene.fill(0, building_top, W, ground_y, upper)
+    scene.fill(0, building_top, W, building_top + max(2, L.h * 0.012), tuple(c * 0.75 for c in clad))  # parapet edge
     hosts: dict[str, Rect] = {}
     hosts["wall"] = Rect(L.x0, max(L.y0, building_top), L.x1, max(L.y0 + 2, band_top - 2))
 
@@ -166,8 +167,6 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
             on_dark = _is_dark(plate_rgb)
             scene.add("sign", [(cx - plate / 2, cy - plate / 2), (cx + plate / 2, cy - plate / 2),
                                (cx + plate / 2, cy + plate / 2), (cx - plate / 2, cy + plate / 2)], lit=lit)
-            if scene.night and lit:
-                scene.glow(draw.solid(plate, plate, plate_rgb)[..., :3] * 0.6, cx - plate / 2, cy - plate / 2)
         else:
             on_dark = dark_bg
         material = spec.material
@@ -175,11 +174,23 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
             material = "acrylic"
         place_mark(scene, style, variant, cx, cy, size, material=material, angle=tilt, lit=lit, on_dark=on_dark)
 
+    # -- the service brand on a smaller panel by the entrance, sometimes --
+    service = style.sign_texts("service_brand", "facade")
+    if service and case not in ("low", "foreign") and rng.random() < 0.4:
+        t = service[0]
+        sw = L.w * rng.uniform(0.16, 0.24)
+        sx = L.at(rng.uniform(0.05, 0.95 - sw / L.w), 0)[0]
+        sy = glass_top + (ground_y - glass_top) * rng.uniform(0.05, 0.2)
+        if scene.is_free(Rect(sx, sy, sx + sw, sy + sw * 0.3)):
+            lines = [(t.main, 1.0)] + ([(t.second, 0.5)] if t.second else [])
+            common.sign_panel(scene, sx, sy, sw, sw * 0.3, bg, lines, fg=fg, lit=lit)
+
     # -- forecourt --------------------------------------------------------------------------
     paving = textures.tiles(int(H * 0.6), W // 2, int(W / 2 * rng.uniform(0.05, 0.1)), (0.62, 0.61, 0.58), (0.5, 0.5, 0.5), rng, 0.05) \
         if rng.random() < 0.5 else textures.asphalt(int(H * 0.6), W // 2, rng)
     common.floor(scene, ground_y, paving)
     scale_at = common.scale_fn(ground_y, H)
+    scene.floor_y = ground_y
     hosts["floor"] = Rect(L.x0, ground_y + 2, L.x1, L.y1 - 2)
     if scene.night:
         for i in range(int(rng.integers(1, 4))):
@@ -187,6 +198,12 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
     if rng.random() < 0.6:
         common.car(scene, L.at(rng.uniform(-0.1, 0.6), 0)[0], ground_y + (L.y1 - ground_y) * rng.uniform(0.3, 0.9),
                    L.w * rng.uniform(0.25, 0.4), rng)
+    for _ in range(int(rng.integers(0, 3))):
+        tx = L.at(rng.choice([rng.uniform(-0.05, 0.12), rng.uniform(0.88, 1.05)]), 0)[0]
+        ty = ground_y + (L.y1 - ground_y) * rng.uniform(0.0, 0.3)
+        if scene.is_free(Rect(tx - L.h * 0.2, ty - L.h * 0.55, tx + L.h * 0.2, ty)):
+            common.tree(scene, tx, ty, L.h * rng.uniform(0.35, 0.55), rng)
+    common.props(scene, ground_y, rng, ("bin", "bollard"), (0, 2))
     if "green" in spec.hosts or rng.random() < 0.4:
         pw, ph = L.w * rng.uniform(0.15, 0.3), L.h * rng.uniform(0.1, 0.16)
         px = L.at(rng.uniform(0.0, 1 - pw / L.w), 0)[0]

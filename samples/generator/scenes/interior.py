@@ -32,11 +32,53 @@ def _room(scene: Scene, rng, wall_rgb, floor_tex_fn) -> tuple[float, float]:
     ceil_y = L.at(0, rng.uniform(-0.05, 0.12))[1]
     floor_y = L.at(0, rng.uniform(0.6, 0.75))[1]
     scene.fill(0, 0, W, max(1, ceil_y), textures.painted_wall(int(max(1, ceil_y)) + 1, W, (0.9, 0.9, 0.9), rng) * 0.9)
-    scene.fill(0, ceil_y, W, floor_y, textures.painted_wall(int(floor_y - ceil_y) + 1, W, wall_rgb, rng))
+    wall = textures.painted_wall(int(floor_y - ceil_y) + 1, W, wall_rgb, rng)
+    t = np.linspace(0, 1, wall.shape[0], dtype=np.float32)
+    wall *= (1 - 0.12 * np.exp(-t * 25) - 0.18 * np.exp(-(1 - t) * 20))[:, None, None]  # corners catch less light
+    skirting = max(2, int(L.h * 0.015))
+    wall[-skirting:] = np.float32((0.3, 0.3, 0.32)) if rng.random() < 0.5 else wall[-skirting:] * 0.8
+    scene.fill(0, ceil_y, W, floor_y, wall)
     common.floor(scene, floor_y, floor_tex_fn(int(H * 0.65), W // 2))
+    scene.floor_y = floor_y
     common.ceiling_lights(scene, max(2, ceil_y - L.h * 0.03), int(rng.integers(2, 5)), rng)
+    scene.posters_at = (ceil_y, floor_y)
     scene.scale_at = common.scale_fn(floor_y, H, far=0.45)
     return ceil_y, floor_y
+
+
+def _posters(scene: Scene, style: BrandStyle, rng, n=(0, 3)) -> None:
+    """Notices and price boards on the back wall, where they leave signs alone."""
+    L = scene.layout
+    ceil_y, floor_y = scene.posters_at
+    for _ in range(int(rng.integers(n[0], n[1] + 1))):
+        w = L.w * rng.uniform(0.06, 0.12)
+        h = w * rng.uniform(1.2, 1.5)
+        x = L.at(rng.uniform(0.02, 0.9), 0)[0]
+        y = ceil_y + (floor_y - ceil_y) * rng.uniform(0.15, 0.4)
+        common.poster(scene, x, y, w, h, rng, style.signboard_rgb[int(rng.integers(len(style.signboard_rgb)))])
+
+
+def _slogan(scene: Scene, style: BrandStyle, area: str, ceil_y: float, rng) -> None:
+    """The brand's slogan lettered on the wall, sometimes."""
+    slogans = style.sign_texts("slogan", area)
+    if not slogans or rng.random() < 0.5:
+        return
+    L = scene.layout
+    h = L.h * rng.uniform(0.035, 0.05)
+    common.wall_text(scene, slogans[0].main, L.at(rng.uniform(0.05, 0.5), 0)[0], ceil_y + L.h * rng.uniform(0.02, 0.06),
+                     h, style.signboard_rgb[0] if rgb_to_lab(style.signboard_rgb[0])[0] < 60 else (0.2, 0.2, 0.22))
+
+
+def reflect_on_floor(scene: Scene, strength: float) -> None:
+    """A polished floor mirrors what stands on the back wall, fading with distance."""
+    fy = int(getattr(scene, "floor_y", 0))
+    depth = min(fy, scene.h - fy, int(scene.layout.h * 0.3))
+    if depth < 4:
+        return
+    mirrored = scene.rgb[fy - depth:fy][::-1]
+    fade = np.linspace(strength, 0, depth, dtype=np.float32)[:, None, None]
+    region = scene.rgb[fy:fy + depth]
+    region += (mirrored - region) * fade
 
 
 def build_reception(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[str, Rect]:
@@ -75,6 +117,9 @@ def build_reception(scene: Scene, view: CameraView, style: BrandStyle, spec, rng
     if spec.logo_case == "wall" and sx < bx + bw and sx + sw > bx:
         sy = by0 + (by1 - by0) * 0.62
     _area_sign(scene, style, "reception", sx, sy, sw, rng)
+    _slogan(scene, style, "reception", ceil_y, rng)
+    _posters(scene, style, rng)
+    reflect_on_floor(scene, rng.uniform(0.08, 0.3))
     # the counter in front
     cy0 = floor_y - L.h * rng.uniform(0.02, 0.06)
     ch = max(L.h * 0.06, min(L.h * rng.uniform(0.16, 0.22), L.y1 - L.h * 0.14 - cy0))
@@ -92,6 +137,7 @@ def build_reception(scene: Scene, view: CameraView, style: BrandStyle, spec, rng
     if "metal" in spec.hosts:
         hosts["metal"] = common.metal_panel(scene, L.x1 - L.w * 0.12, ceil_y + L.h * 0.15, L.w * 0.1,
                                             floor_y - ceil_y - L.h * 0.15, (0.55, 0.58, 0.6), rng)
+    common.props(scene, cy0 + ch, rng, ("bin", "chair", "chair"), (0, 3))
     scene.counter = Rect(cx0, cy0, cx1, cy0 + ch)
     return hosts
 
@@ -129,12 +175,14 @@ def build_workshop(scene: Scene, view: CameraView, style: BrandStyle, spec, rng)
     sw = L.w * rng.uniform(0.2, 0.3)
     sx = L.at(rng.uniform(0.05, 0.95 - sw / L.w), 0)[0]
     _area_sign(scene, style, "workshop", sx, ceil_y + L.h * rng.uniform(0.01, 0.05), sw, rng)
+    _posters(scene, style, rng, (0, 2))
     if "glass" in spec.hosts or rng.random() < 0.4:
         ww = L.w * 0.18
         wx = L.x0 + L.w * 0.02 if sx > L.x0 + ww + L.w * 0.05 else L.x1 - ww - L.w * 0.02
         hosts["glass"] = common.window(scene, wx, ceil_y + L.h * 0.2, ww, L.h * 0.18, rng)
     if "green" in spec.hosts:
         hosts["green"] = common.planter(scene, L.at(0.02, 0)[0], floor_y + L.h * 0.02, L.w * 0.2, L.h * 0.12, rng)
+    common.props(scene, floor_y, rng, ("bin", "extinguisher", "bollard"), (0, 2))
     hosts["floor"] = Rect(L.x0, floor_y + L.h * 0.04, L.x1, L.y1 - 2)
     return hosts
 
@@ -158,6 +206,10 @@ def build_lounge(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -
         tw = L.w * 0.15
         tx = min(L.x1 - tw - 2, sx + sw * 0.2)
         scene.fill(tx, ceil_y + L.h * 0.3, tx + tw, ceil_y + L.h * 0.3 + tw * 0.56, (0.05, 0.06, 0.08))
+    _slogan(scene, style, "lounge", ceil_y, rng)
+    _posters(scene, style, rng)
+    if rng.random() < 0.5:
+        reflect_on_floor(scene, rng.uniform(0.05, 0.2))
     # sofas and a table
     sofa_rgb = [(0.45, 0.45, 0.5), (0.6, 0.35, 0.2), (0.2, 0.3, 0.45), (0.8, 0.78, 0.72), (0.5, 0.55, 0.4)][int(rng.integers(5))]
     for k in range(int(rng.integers(1, 3))):

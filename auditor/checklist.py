@@ -37,6 +37,7 @@ class CheckBinding:
     check_id: str
     params: Mapping[str, Any] = field(default_factory=dict)
     min_confidence: float = 0.5  # below this a fail becomes needs_review
+    aggregate: str = "all"  # "all": every photo must pass; "any": one photo that passes is enough
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ def _schema():
         "check": Str(),
         "params": opt(MapOf(Any_(), key=Str(pattern=r"[A-Za-z_][A-Za-z0-9_]*", pattern_hint="a parameter name")), {}),
         "min_confidence": opt(Num(min=0, max=1), 0.5),
+        "aggregate": opt(Str(enum=("all", "any")), "all"),
     })
     item = Obj({
         "id": ident,
@@ -254,7 +256,7 @@ def _build_checklist(path: Path, display: str) -> Checklist:
                     # other parameters are filters the check reads (group, kinds, mode, ...)
                     if spec.defaults and key not in spec.defaults and did_you_mean(key, list(spec.defaults)):
                         raise doc.error(f"{bp}.params.{key}", f"unknown parameter of {b['check']}{did_you_mean(key, list(spec.defaults))}")
-                bindings.append(CheckBinding(b["check"], dict(b["params"]), float(b["min_confidence"])))
+                bindings.append(CheckBinding(b["check"], dict(b["params"]), float(b["min_confidence"]), b["aggregate"]))
             items.append(Item(
                 id=it["id"],
                 text_zh=it["text"]["zh"],

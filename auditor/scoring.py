@@ -6,9 +6,11 @@ Rules, per checklist item:
 - Automatic item: the evidence is every result of the item's check bindings (same check
   id and exactly the binding's params) on photos whose area is one of the item's areas
   (an item without areas takes every photo). Then, in this order:
+    0. a binding with `aggregate: any` (a thing that must be seen somewhere: the logo,
+       an entrance sign) is satisfied by one PASS, whatever the other photos show;
     1. any FAIL with confidence >= the binding's `min_confidence` -> FAIL
-       (one clearly failing photo fails the item, even if another photo passes: a
-       dirty corner is not made clean by a clean one);
+       (for `aggregate: all`, the default, one clearly failing photo fails the item even
+       if another photo passes: a dirty corner is not made clean by a clean one);
     2. else any FAIL below that confidence, any UNSURE or any NOT_IMPLEMENTED result,
        or a binding that produced no result on photos of the item's areas -> NEEDS_REVIEW
        (a person looks; a check that is not built never passes);
@@ -112,35 +114,39 @@ def _item_verdict(item: Item, photos: Sequence[ScoredPhoto], answers: Mapping[st
                            note=f"no photo of area {area_text}")
 
     evidence: list[Evidence] = []
-    decisive_fails: list[tuple[Evidence, CheckBinding]] = []
+    decisive_fails: list[Evidence] = []
     weak: list[Evidence] = []
     passes: list[Evidence] = []
     missing: list[str] = []
     not_implemented: set[str] = set()
     for binding in item.checks:
-        found = 0
-        for photo in relevant:
-            for r in photo.results:
-                if not _matches(r, binding):
-                    continue
-                found += 1
-                ev = Evidence(photo.photo_id, r.check_id, r.verdict, float(r.confidence), r.message)
-                evidence.append(ev)
-                if r.verdict == Verdict.FAIL and r.confidence >= binding.min_confidence:
-                    decisive_fails.append((ev, binding))
-                elif r.verdict in (Verdict.FAIL, Verdict.UNSURE):
-                    weak.append(ev)
-                elif r.verdict == Verdict.NOT_IMPLEMENTED:
-                    weak.append(ev)
-                    not_implemented.add(r.check_id)
-                elif r.verdict == Verdict.PASS:
-                    passes.append(ev)
-        if found == 0:
+        results = [(photo, r) for photo in relevant for r in photo.results if _matches(r, binding)]
+        if not results:
             missing.append(_binding_label(binding))
+            continue
+        b_fails, b_weak, b_passes = [], [], []
+        for photo, r in results:
+            ev = Evidence(photo.photo_id, r.check_id, r.verdict, float(r.confidence), r.message)
+            evidence.append(ev)
+            if r.verdict == Verdict.FAIL and r.confidence >= binding.min_confidence:
+                b_fails.append(ev)
+            elif r.verdict in (Verdict.FAIL, Verdict.UNSURE, Verdict.NOT_IMPLEMENTED):
+                b_weak.append(ev)
+                if r.verdict == Verdict.NOT_IMPLEMENTED:
+                    not_implemented.add(r.check_id)
+            elif r.verdict == Verdict.PASS:
+                b_passes.append(ev)
+        if binding.aggregate == "any" and b_passes:
+            # seen on one photo is enough: the other photos simply show another part of the site
+            passes.extend(b_passes)
+            continue
+        decisive_fails.extend(b_fails)
+        weak.extend(b_weak)
+        passes.extend(b_passes)
 
     if decisive_fails:
-        worst = max(decisive_fails, key=lambda fb: fb[0].confidence)[0]
-        photos_failed = sorted({ev.photo_id for ev, _ in decisive_fails})
+        worst = max(decisive_fails, key=lambda ev: ev.confidence)
+        photos_failed = sorted({ev.photo_id for ev in decisive_fails})
         note = f"{worst.check_id} failed on {len(photos_failed)} photo(s): {worst.message}".rstrip(": ")
         return ItemVerdict(item.id, ItemStatus.FAIL, 0.0, item.weight, worst.confidence, ItemStatus.FAIL,
                            tuple(evidence), note=note)

@@ -126,3 +126,34 @@ def train(
     desc = f"train: {', '.join(map(str, set_dirs))}; val: {', '.join(map(str, val_dirs)) or f'{val_share:.0%} held out (seed {seed})'}"
     return train_heads(train_s, val_s, out, heads=heads, copies=copies, epochs=epochs, patience=patience, seed=seed,
                        threads=threads, progress=progress, command=cmd, data_description=desc)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """python -m auditor.training SET_DIR... [--val DIR...] [--head H] [--out DIR] (the same as `auditor train`)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m auditor.training", description=__doc__.splitlines()[0])
+    ap.add_argument("set_dirs", nargs="+", help="labelled sets to train on")
+    ap.add_argument("--val", nargs="*", default=[], help="validation sets (default: hold out --val-share of the photos)")
+    ap.add_argument("--val-share", type=float, default=0.15)
+    ap.add_argument("--head", default="all", help="all, area, clean or people")
+    ap.add_argument("--out", default="models/weights")
+    ap.add_argument("--brand", default=None)
+    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--copies", type=int, default=2, help="augmented copies of each training photo")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=None)
+    args = ap.parse_args(argv)
+    command = " ".join(shlex.quote(a) for a in ["python", "-m", "auditor.training", *(argv or sys.argv[1:])])
+    try:
+        report = train(args.set_dirs, args.head, args.out, args.brand, val_dirs=args.val, val_share=args.val_share,
+                       epochs=args.epochs, copies=args.copies, seed=args.seed, threads=args.threads, command=command)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -148,3 +148,36 @@ def test_default_checklist_scores_end_to_end():
                                                 for i in c.items for x in i.checks))]
     s2 = score_audit(c, unbuilt)
     assert not any(i.status == ItemStatus.PASS for i in s2.items)
+
+
+def test_aggregate_any_passes_when_one_photo_shows_the_thing():
+    """An entrance sign seen on one entrance photo passes EXT-05 even if another photo misses it."""
+    from auditor.checklist import load_checklist
+    from auditor.scoring import ScoredPhoto, score_audit
+    from auditor.types import CheckResult, ItemStatus, Verdict
+
+    checklist = load_checklist("default")
+    item = checklist.item("EXT-05")
+    results_seen, results_missed = [], []
+    for b in item.checks:
+        assert b.aggregate == "any"
+        results_seen.append(CheckResult(b.check_id, Verdict.PASS, 0.9, params=dict(b.params)))
+        results_missed.append(CheckResult(b.check_id, Verdict.FAIL, 0.9, params=dict(b.params)))
+    photos = [ScoredPhoto("a", "entrance", tuple(results_missed)), ScoredPhoto("b", "entrance", tuple(results_seen))]
+    assert score_audit(checklist, photos).item("EXT-05").status == ItemStatus.PASS
+    only_missed = [ScoredPhoto("a", "entrance", tuple(results_missed))]
+    assert score_audit(checklist, only_missed).item("EXT-05").status == ItemStatus.FAIL
+
+
+def test_aggregate_all_fails_on_one_dirty_photo():
+    from auditor.checklist import load_checklist
+    from auditor.scoring import ScoredPhoto, score_audit
+    from auditor.types import CheckResult, ItemStatus, Verdict
+
+    checklist = load_checklist("default")
+    [b] = checklist.item("EXT-04").checks
+    assert b.aggregate == "all"
+    clean = CheckResult(b.check_id, Verdict.PASS, 0.9, params=dict(b.params))
+    dirty = CheckResult(b.check_id, Verdict.FAIL, 0.9, params=dict(b.params))
+    photos = [ScoredPhoto("a", "lounge", (clean,)), ScoredPhoto("b", "reception", (dirty,))]
+    assert score_audit(checklist, photos).item("EXT-04").status == ItemStatus.FAIL

@@ -263,7 +263,7 @@ def _analyse_timed(photo, bp: BenchPhoto, brand_for, plan, timer: _SignalTimer) 
     ctx = PhotoContext(photo, brand_for(bp.brand), bp.area)
     plan = list(plan)
     w0, c0 = time.perf_counter(), time.process_time()
-    pipeline._seed_batched_signals([ctx], [plan])
+    pipeline.seed_batched_signals([ctx], [plan])
     stages = {NET_STAGE: ((time.perf_counter() - w0) * 1000.0, (time.process_time() - c0) * 1000.0)}
     timer.reset()
     ordered = [p for p in plan if p.check_id == pipeline.QUALITY_CHECK] + [

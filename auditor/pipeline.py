@@ -105,7 +105,13 @@ def analyse_photos(
     """
     contexts = [PhotoContext(photo, brand, area) for photo, area in photos]
     plans = [list(plan) if plan is not None else list(plan_for(area)) for _, area in photos]
-    _seed_batched_signals(contexts, plans)
+    return analyse_contexts(contexts, plans)
+
+
+def analyse_contexts(contexts: Sequence[PhotoContext], plans: Sequence[Sequence[PlannedCheck]]) -> list[PhotoAnalysis]:
+    """Analyse prepared contexts, one plan each; the contexts keep their signals (OCR lines, ...)."""
+    plans = [list(p) for p in plans]
+    seed_batched_signals(contexts, plans)
     return [_analyse_one(ctx, p) for ctx, p in zip(contexts, plans)]
 
 
@@ -113,10 +119,12 @@ def analyse_photo(photo: Photo, brand: BrandPack, area: str | None = None, plan=
     return analyse_photos([(photo, area)], brand, plan if plan is not None else plan_all())[0]
 
 
-def _seed_batched_signals(contexts: list[PhotoContext], plans: list[list[PlannedCheck]]) -> None:
+def seed_batched_signals(contexts: Sequence[PhotoContext], plans: Sequence[Sequence[PlannedCheck]]) -> None:
+    """Compute batched signals (network outputs) once for every context whose plan needs them."""
     for name, batch in BATCH_SIGNALS.items():
         wanting = [
-            ctx for ctx, plan in zip(contexts, plans) if any(name in CHECKS[p.check_id].needs for p in plan)
+            ctx for ctx, plan in zip(contexts, plans)
+            if not ctx.has(name) and any(name in CHECKS[p.check_id].needs for p in plan)
         ]
         if not wanting:
             continue

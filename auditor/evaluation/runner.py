@@ -44,10 +44,9 @@ def analyse_keeping_contexts(
     area_plans = [
         [*p, PlannedCheck(AREA_CHECK, {})] if predict_area and predict_area[i] else p for i, p in enumerate(plans)
     ]
-    pipeline._seed_batched_signals(list(contexts), area_plans)
+    pipeline.seed_batched_signals(contexts, area_plans)
     out = []
-    for i, (ctx, plan) in enumerate(zip(contexts, plans)):
-        analysis = pipeline._analyse_one(ctx, plan)
+    for i, (ctx, analysis) in enumerate(zip(contexts, pipeline.analyse_contexts(contexts, plans))):
         area_result = None
         if predict_area and predict_area[i]:
             untagged = PhotoContext(ctx.photo, ctx.brand, None)

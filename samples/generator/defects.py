@@ -214,7 +214,7 @@ def draw_rust(scene: Scene, host: Rect, rng, scale_at=None) -> None:
     ih, iw = max(4, int(r.h)), max(4, int(r.w))
     col, a = textures.rust_layer(ih, iw, rng, coverage=rng.uniform(0.35, 0.7))
     host_mask = scene.metal_mask[int(r.y0):int(r.y0) + ih, int(r.x0):int(r.x0) + iw] \
-        if getattr(scene, "metal_mask", None) is not None else None
+        if scene.metal_mask is not None else None
     if host_mask is not None and host_mask.shape == a.shape:
         a = a * host_mask
     scene.paint_mask(a, col, r.x0, r.y0, 1.0)
@@ -358,9 +358,9 @@ def draw_decoy(scene: Scene, host: Rect, rng, scale_at) -> None:
         t = draw.text_sprite(lines[int(rng.integers(len(lines)))], h * 0.45, (1, 1, 1))
         if t.shape[1] < w:
             scene.paint(t, x + (w - t.shape[1]) / 2, y + (h - t.shape[0]) / 2)
-    elif kind == 1 and host is getattr(scene, "wall_host", None):  # a brick pillar, the wall's full height
+    elif kind == 1 and host is scene.wall_host:  # a brick pillar, the wall's full height
         w = k * rng.uniform(0.05, 0.12)
-        y1 = float(getattr(scene, "floor_y", host.y1))
+        y1 = float(scene.floor_y if scene.floor_y is not None else host.y1)
         y0 = min(host.y0, y1 - 4)
         spot = _free_spot(scene, Rect(host.x0, y0, host.x1, y0 + 1), w, y1 - y0, rng)
         if spot is None:

@@ -54,8 +54,8 @@ def _add_people(scene: Scene, spec: PhotoSpec, style: BrandStyle, rng) -> None:
     wrong_idx = set(rng.choice(spec.people, spec.wrong_uniforms, replace=False).tolist()) if spec.wrong_uniforms else set()
     staff = spec.area == "staff"
     placed = []
-    scale_at = getattr(scene, "scale_at", lambda y: 1.0)
-    floor_y = float(getattr(scene, "floor_y", L.y0 + L.h * 0.6))
+    scale_at = scene.scale_at
+    floor_y = scene.floor_y if scene.floor_y is not None else L.y0 + L.h * 0.6
     for p in range(spec.people):
         # feet on the floor (near ones may be cut off by the frame), size from the floor's perspective
         near = L.y1 + (L.h * 0.25 if staff else 0.0)
@@ -109,7 +109,7 @@ def _fallback_host(scene: Scene, surface: str, rng) -> Rect:
 def _compose_scene(spec: PhotoSpec, style: BrandStyle, view: camera.CameraView, rng) -> Scene:
     scene = Scene(view.canvas_w, view.canvas_h, view.layout, rng, night=spec.night, indoor=spec.indoor)
     hosts = BUILDERS[spec.scene](scene, view, style, spec, rng)
-    scale_at = getattr(scene, "scale_at", lambda y: 1.0)
+    scale_at = scene.scale_at
     for kind in spec.defects:
         host = hosts.get(defects.HOST_OF[kind])
         if host is None or min(host.w, host.h) < max(6.0, 0.03 * scene.layout.h):
@@ -197,7 +197,7 @@ def build_truth(scene: Scene, spec: PhotoSpec, style: BrandStyle, view: camera.C
     w, h = view.out_w, view.out_h
     logo_boxes, placement, marks, must_read, obstacles = [], None, [], [], []
     must_not_read: list[str] = []
-    defects_out, persons, text_boxes = [], [], []
+    defects_out, persons, text_boxes, arrows = [], [], [], []
     for item in scene.items:
         if item.kind in ("logo", "wrong_mark"):
             quad = view.project(item.points)
@@ -224,6 +224,10 @@ def build_truth(scene: Scene, spec: PhotoSpec, style: BrandStyle, view: camera.C
             box, share = _box(view.project(item.points), w, h)
             if box is not None and share > 0.3 and box[2] >= 4 and box[3] >= 4:
                 defects_out.append({"kind": item.meta["defect"], "box": box})
+        elif item.kind == "sign_arrow":
+            box, share = _box(view.project(item.points), w, h)
+            if box is not None and share > 0.8:
+                arrows.append({"direction": item.meta["direction"], "box": box})
         elif item.kind == "obstacle":
             box, _ = _box(view.project(item.points), w, h)
             if box is not None:
@@ -280,6 +284,8 @@ def build_truth(scene: Scene, spec: PhotoSpec, style: BrandStyle, view: camera.C
         extra["wrong_marks"] = marks
     if obstacles:
         extra["obstacles"] = obstacles
+    if arrows:
+        extra["arrows"] = arrows
     extra["_text_boxes"] = text_boxes
     return truth, extra
 

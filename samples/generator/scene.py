@@ -69,6 +69,12 @@ class Scene:
         self.keepout: list[Rect] = []  # signs and marks: defects and decoys are not drawn over them
         self.ambient = 1.0
         self.sky_rgb = (0.6, 0.7, 0.85)
+        # set by the scene builders for what is drawn afterwards (defects, decoys, people):
+        self.floor_y: float | None = None  # canvas row where the floor/ground meets the back wall
+        self.scale_at = lambda y: 1.0  # size factor of things standing on the floor at row y
+        self.metal_mask: np.ndarray | None = None  # HxW 0..1 where railings and metal panels are
+        self.wall_host: Rect | None = None  # the main wall area
+        self.ceiling_y: float | None = None  # interiors: where the back wall meets the ceiling
         if night and not indoor:
             self.ambient = float(rng.uniform(0.10, 0.2))
             self.light[:] = self.ambient

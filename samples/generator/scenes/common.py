@@ -183,7 +183,7 @@ def railing(scene: Scene, x: float, y: float, w: float, h: float, rng) -> Rect:
         m[:, xx:xx + max(1, t // 2 + 1)] = 255
     mf = m.astype(np.float32) / 255.0
     scene.paint_mask(mf, paint, x, y)
-    if getattr(scene, "metal_mask", None) is None:
+    if scene.metal_mask is None:
         scene.metal_mask = np.zeros((scene.h, scene.w), np.float32)
     draw.add_into(scene.metal_mask, mf, x, y)
     np.clip(scene.metal_mask, 0, 1, out=scene.metal_mask)
@@ -196,7 +196,7 @@ def metal_panel(scene: Scene, x: float, y: float, w: float, h: float, rgb, rng) 
     for k in range(1, 4):
         tex[:, int(w * k / 4):int(w * k / 4) + 1] *= 0.8
     scene.fill(x, y, x + w, y + h, tex)
-    if getattr(scene, "metal_mask", None) is None:
+    if scene.metal_mask is None:
         scene.metal_mask = np.zeros((scene.h, scene.w), np.float32)
     scene.metal_mask[int(max(0, y)):int(y + h), int(max(0, x)):int(x + w)] = 1
     return Rect(x, y, x + w, y + h)
@@ -273,7 +273,7 @@ def wall_text(scene: Scene, text: str, x: float, y: float, height: float, rgb, l
 def props(scene: Scene, floor_y: float, rng, kinds=("bin", "chair", "extinguisher", "bollard"), n=(0, 3)) -> None:
     """A few tidy everyday objects standing on the floor/ground."""
     L = scene.layout
-    scale_at = getattr(scene, "scale_at", lambda y: 1.0)
+    scale_at = scene.scale_at
     for _ in range(int(rng.integers(n[0], n[1] + 1))):
         kind = kinds[int(rng.integers(len(kinds)))]
         y = floor_y + (L.y1 - floor_y) * rng.uniform(0.05, 0.6)

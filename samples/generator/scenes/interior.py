@@ -41,7 +41,7 @@ def _room(scene: Scene, rng, wall_rgb, floor_tex_fn) -> tuple[float, float]:
     common.floor(scene, floor_y, floor_tex_fn(int(H * 0.65), W // 2))
     scene.floor_y = floor_y
     common.ceiling_lights(scene, max(2, ceil_y - L.h * 0.03), int(rng.integers(2, 5)), rng)
-    scene.posters_at = (ceil_y, floor_y)
+    scene.ceiling_y = ceil_y
     scene.scale_at = common.scale_fn(floor_y, H, far=0.45)
     return ceil_y, floor_y
 
@@ -49,7 +49,7 @@ def _room(scene: Scene, rng, wall_rgb, floor_tex_fn) -> tuple[float, float]:
 def _posters(scene: Scene, style: BrandStyle, rng, n=(0, 3)) -> None:
     """Notices and price boards on the back wall, where they leave signs alone."""
     L = scene.layout
-    ceil_y, floor_y = scene.posters_at
+    ceil_y, floor_y = scene.ceiling_y, scene.floor_y
     for _ in range(int(rng.integers(n[0], n[1] + 1))):
         w = L.w * rng.uniform(0.06, 0.12)
         h = w * rng.uniform(1.2, 1.5)
@@ -71,7 +71,7 @@ def _slogan(scene: Scene, style: BrandStyle, area: str, ceil_y: float, rng) -> N
 
 def reflect_on_floor(scene: Scene, strength: float) -> None:
     """A polished floor mirrors what stands on the back wall, fading with distance."""
-    fy = int(getattr(scene, "floor_y", 0))
+    fy = int(scene.floor_y or 0)
     depth = min(fy, scene.h - fy, int(scene.layout.h * 0.3))
     if depth < 4:
         return
@@ -138,7 +138,6 @@ def build_reception(scene: Scene, view: CameraView, style: BrandStyle, spec, rng
         hosts["metal"] = common.metal_panel(scene, L.x1 - L.w * 0.12, ceil_y + L.h * 0.15, L.w * 0.1,
                                             floor_y - ceil_y - L.h * 0.15, (0.55, 0.58, 0.6), rng)
     common.props(scene, cy0 + ch, rng, ("bin", "chair", "chair"), (0, 3))
-    scene.counter = Rect(cx0, cy0, cx1, cy0 + ch)
     return hosts
 
 

@@ -72,6 +72,12 @@ def _pct(values: list[float], p: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
+def _as_datetime(value):
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def create_users(env: dict, auditors: int, viewers: int) -> dict:
     """Auditor users with API tokens, head-office users with passwords; returns tokens and names."""
     import subprocess
@@ -179,7 +185,7 @@ def run_mode(mode: str, args, work: Path) -> dict:
     try:
         data = work / "data"
         if mode == "defaults":
-            env = app_env(data, QUEUE="embedded", EMBEDDED_WORKER="1", WORKER_THREADS="1")
+            env = app_env(data, QUEUE="embedded", EMBEDDED_WORKER="1")
             db_url = f"sqlite:///{data / 'audit.db'}"
         else:
             pg_base = Path(tempfile.mkdtemp(prefix="loadtest-pg-"))
@@ -239,8 +245,8 @@ def run_mode(mode: str, args, work: Path) -> dict:
         results = db.scalar("SELECT COUNT(*) FROM photo_results")
         duplicates = db.scalar("SELECT COUNT(*) - COUNT(DISTINCT photo_id) FROM photo_results")
         errors = db.scalar("SELECT COUNT(*) FROM photos WHERE status = 'error'")
-        first_done = db.scalar("SELECT MIN(analysed_at) FROM photo_results")
-        last_done = db.scalar("SELECT MAX(analysed_at) FROM photo_results")
+        first_done = _as_datetime(db.scalar("SELECT MIN(analysed_at) FROM photo_results"))
+        last_done = _as_datetime(db.scalar("SELECT MAX(analysed_at) FROM photo_results"))
         db.close()
         from webharness import run_cli
 

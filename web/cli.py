@@ -100,11 +100,20 @@ def demo(photos_dir, max_photos) -> None:
 @click.option("--port", default=5000, show_default=True)
 @click.option("--threads", default=1, show_default=True, help="embedded queue worker threads")
 @click.option("--no-worker", is_flag=True, help="do not consume the embedded queue in this process")
-def serve(host, port, threads, no_worker) -> None:
+@click.option("--demo", "with_demo", is_flag=True, help="load the demo data first when the database has no users")
+def serve(host, port, threads, no_worker, with_demo) -> None:
     """Development server (for production use gunicorn 'web.wsgi:app')."""
     app = _app()
     with app.app_context():
         init_db(app)
+        if with_demo:
+            from sqlalchemy import func, select
+
+            from web.db import get_db
+            from web.models import User
+
+            if get_db(app).session().execute(select(func.count()).select_from(User)).scalar_one() == 0:
+                click.get_current_context().invoke(demo)
     if app.config["QUEUE"] == "embedded" and not no_worker:
         from web.jobs.queue import start_embedded_worker
 

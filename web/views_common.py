@@ -98,8 +98,13 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, _error_page)
 
 
+def wants_json() -> bool:
+    """The client asked for JSON rather than a page (XHR uploads, progress polling)."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
 def _error_page(err):
     code = getattr(err, "code", 500) or 500
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+    if request.path.startswith("/api/") or wants_json():
         return jsonify(error=getattr(err, "name", "error"), message=getattr(err, "description", str(err))), code
     return render_template("error.html", code=code, message=getattr(err, "description", "")), code

@@ -32,7 +32,8 @@ RATIO = 0.85  # Lowe's ratio test (loose: the geometric and appearance checks ke
 RANSAC_PX = 4.0  # reprojection threshold at FEATURE_SIDE
 MAX_INSTANCES = 3  # per reference
 APPEARANCE_SIDE = 96  # the warped-patch comparison runs at this size
-MIN_APPEARANCE = 0.30  # edge correlation needed to accept a match
+MIN_APPEARANCE = 0.30  # edge correlation needed to accept a homography match
+MIN_APPEARANCE_SIMILARITY = 0.60  # ... and a similarity match (few features: the appearance must carry it)
 SIFT_FEATURES = 3000
 
 
@@ -216,6 +217,8 @@ def _ratio_pairs(rf: _RefFeatures, desc: np.ndarray, matcher, ratio: float) -> l
 
 def _match_reference(rf: _RefFeatures, pairs: list[tuple[int, int]], kp_xy: np.ndarray,
                      gray_small: np.ndarray, params: Mapping[str, Any]) -> list[dict]:
+    """Verified occurrences of one reference: homographies first, then (few matches: small,
+    blurred logos) a similarity transform that must pass a stricter appearance check."""
     img_size = (gray_small.shape[1], gray_small.shape[0])
     found: list[dict] = []
     for _ in range(MAX_INSTANCES):
@@ -232,9 +235,32 @@ def _match_reference(rf: _RefFeatures, pairs: list[tuple[int, int]], kp_xy: np.n
         if not v.ok:
             break
         app = _appearance(gray_small, H, rf)
-        found.append({"rf": rf, "H": H, "v": v, "inliers": int(inl.sum()), "appearance": app})
+        found.append({"rf": rf, "H": H, "v": v, "inliers": int(inl.sum()), "appearance": app, "model": "homography"})
         pairs = [p for p, i in zip(pairs, inl) if not i]
+    if not found and len(pairs) >= params["min_inliers_similarity"]:
+        found.extend(_match_similarity(rf, pairs, kp_xy, gray_small, params))
     return found
+
+
+def _match_similarity(rf: _RefFeatures, pairs: list[tuple[int, int]], kp_xy: np.ndarray,
+                      gray_small: np.ndarray, params: Mapping[str, Any]) -> list[dict]:
+    src = rf.points[[q for q, _ in pairs]].astype(np.float32)
+    dst = kp_xy[[t for _, t in pairs]].astype(np.float32)
+    A, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=params["ransac_px"],
+                                          maxIters=2000, confidence=0.995)
+    if A is None or mask is None:
+        return []
+    inl = mask.ravel().astype(bool)
+    H = np.vstack([A, [0.0, 0.0, 1.0]])
+    v = geometry.verify_homography(H, rf.size, (gray_small.shape[1], gray_small.shape[0]), src[inl], len(pairs),
+                                   rf.mark_box, {"min_inliers": params["min_inliers_similarity"], "min_inlier_ratio": 0.15,
+                                                 "min_spread": 0.12, "min_quadrants": 2})
+    if not v.ok:
+        return []
+    app = _appearance(gray_small, H, rf)
+    if app < params["min_appearance_similarity"]:
+        return []
+    return [{"rf": rf, "H": H, "v": v, "inliers": int(inl.sum()), "appearance": app, "model": "similarity"}]
 
 
 def _candidates(gray: np.ndarray, refs: list[_RefFeatures], params: Mapping[str, Any]) -> tuple[list[dict], np.ndarray]:
@@ -296,7 +322,8 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
     """
     p = {"ratio": RATIO, "ransac_px": RANSAC_PX, "min_inliers": 10, "min_appearance": MIN_APPEARANCE,
          "feature_side": FEATURE_SIDE, "zoom": 3.0, "zoom_cell": 24, "zoom_min_points": 5, "zoom_windows": 2,
-         "zoom_min_inliers": 8, **(params or {})}
+         "zoom_min_inliers": 8, "min_inliers_similarity": 5, "min_appearance_similarity": MIN_APPEARANCE_SIMILARITY,
+         **(params or {})}
     refs = reference_features(brand)
     if not refs:
         return ()

@@ -29,6 +29,8 @@ FACE_ONLY_SCORE = 0.6  # score of a face no box explains, when the head's centre
 
 # Parts of a person box (fractions of its width and height), standing pose.
 TORSO = (0.25, 0.22, 0.75, 0.50)
+TORSO_WIDE = (0.12, 0.20, 0.88, 0.52)
+BACKGROUND_DISTANCE = 10.0  # Lab distance under which a torso pixel counts as the background beside the person
 LEGS = (0.30, 0.60, 0.70, 0.92)
 CHEST = (0.15, 0.18, 0.85, 0.50)
 
@@ -97,7 +99,7 @@ def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
             candidates.append((box, score, True))
     out = []
     for box, score, face in candidates:
-        torso = dominant_colour(lab, rgb, _part(box, TORSO))
+        torso = torso_colour(lab, rgb, box)
         legs = dominant_colour(lab, rgb, _part(box, LEGS)) if box[3] <= H * 1.02 else None
         badge = find_badge(lab, _part(box, CHEST), box, torso, text_lines)
         role = match_role(torso, legs, ctx.brand, None)
@@ -274,9 +276,16 @@ def dominant_colour(lab: np.ndarray, rgb: np.ndarray, box_xyxy, k: int = 3) -> t
     x0, y0, x1, y1 = max(0, box_xyxy[0]), max(0, box_xyxy[1]), min(W, box_xyxy[2]), min(H, box_xyxy[3])
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
-    step = max(1, int(np.sqrt((x1 - x0) * (y1 - y0) / 1500)))
-    patch = lab[y0:y1:step, x0:x1:step].reshape(-1, 3)
-    skin = skin_mask(np.ascontiguousarray(rgb[y0:y1:step, x0:x1:step])).reshape(-1)
+    patch = lab[y0:y1, x0:x1].reshape(-1, 3)
+    skin = skin_mask(np.ascontiguousarray(rgb[y0:y1, x0:x1])).reshape(-1)
+    return _dominant(patch, skin, k)
+
+
+def _dominant(patch: np.ndarray, skin: np.ndarray, k: int = 3) -> tuple[float, float, float] | None:
+    """Median of the largest k-means cluster of (N, 3) Lab pixels, skin pixels dropped when few."""
+    if len(patch) > 1500:
+        pick = np.linspace(0, len(patch) - 1, 1500).astype(int)
+        patch, skin = patch[pick], skin[pick]
     if (~skin).sum() >= 0.3 * len(skin):
         patch = patch[~skin]
     if len(patch) < k:
@@ -289,11 +298,40 @@ def dominant_colour(lab: np.ndarray, rgb: np.ndarray, box_xyxy, k: int = 3) -> t
     return tuple(float(v) for v in np.median(patch[labels.ravel() == biggest], axis=0))
 
 
+def torso_colour(lab: np.ndarray, rgb: np.ndarray, box) -> tuple[float, float, float] | None:
+    """Dominant Lab colour of the upper garment.
+
+    Pixels like the background just left and right of the person (a wall seen past a
+    raised arm) and skin are dropped; the largest remaining colour cluster wins, so a
+    tablet or a tie held in front of the chest does not decide.
+    """
+    H, W = lab.shape[:2]
+    x0, y0, x1, y1 = (max(0, v) for v in _part(box, TORSO_WIDE))
+    x1, y1 = min(W, x1), min(H, y1)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    patch = lab[y0:y1, x0:x1].reshape(-1, 3)
+    skin = skin_mask(np.ascontiguousarray(rgb[y0:y1, x0:x1])).reshape(-1)
+    bw = max(2, int(0.12 * (box[2] - box[0])))
+    backgrounds = []
+    for bx0, bx1 in ((int(box[0]) - bw, int(box[0])), (int(box[2]), int(box[2]) + bw)):
+        bx0, bx1 = max(0, bx0), min(W, bx1)
+        if bx1 - bx0 >= 2:
+            backgrounds.append(np.median(lab[y0:y1, bx0:bx1].reshape(-1, 3), axis=0))
+    keep = np.ones(len(patch), bool)
+    for bg in backgrounds:
+        keep &= np.linalg.norm(patch - bg, axis=1) > BACKGROUND_DISTANCE
+    if keep.sum() >= 0.25 * len(patch):
+        patch, skin = patch[keep], skin[keep]
+    return _dominant(patch, skin)
+
+
 def match_role(torso, legs, brand, season: str | None) -> RoleMatch | None:
     """The brand role whose uniform colours the person wears.
 
-    A role lists the colours of its uniform (e.g. dark suit + white shirt); the torso
-    colour and, when measured, the leg colour must each be near one of them. Distance
+    A role lists the colours of its uniform, the upper garment's first (e.g. dark suit,
+    white shirt): the torso colour must be near the first, the leg colour (when
+    measured) near any of them. Distance
     is the worse part's CIEDE2000 to its nearest role colour; the role fits when every
     part is within that colour's tolerance. Seasons: the given one (plus "all"), or
     every season when None.
@@ -310,10 +348,10 @@ def match_role(torso, legs, brand, season: str | None) -> RoleMatch | None:
             if not colours:
                 continue
             worst, tol, ok = 0.0, 0.0, True
-            for part in (torso, legs):
+            for part, allowed in ((torso, colours[:1]), (legs, colours)):
                 if part is None:
                     continue
-                d, pc = min(((_delta_e(part, pc.lab), pc) for pc in colours), key=lambda t: t[0])
+                d, pc = min(((_delta_e(part, pc.lab), pc) for pc in allowed), key=lambda t: t[0])
                 ok &= d <= pc.tolerance
                 if d >= worst:
                     worst, tol = d, pc.tolerance
@@ -363,6 +401,9 @@ def find_badge(lab: np.ndarray, chest_xyxy, person_xyxy, shirt_lab, text_lines: 
     best: Badge | None = None
     for delta, min_fill in ((22.0, 0.7), (15.0, 0.7), (10.0, 0.82)):  # strongest contrast first
         mask = (L >= shirt_L + delta).astype(np.uint8)
+        # close the gaps that printed text and a coloured header band leave in a card
+        k = max(3, int(pw * 0.025)) | 1
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         for i in range(1, n):

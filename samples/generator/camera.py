@@ -87,6 +87,8 @@ def make_view(rng: np.random.Generator, out_w: int, out_h: int, *, yaw: float = 
     ox = x0 + rng.uniform(0, (x1 - x0) - cw)
     oy = y0 + rng.uniform(0, (y1 - y0) - ch)
     mag = out_w / cw
+    if out_w * out_h > 4_000_000:  # large photos: draw at the photo's size, let the view magnify
+        max_upscale = 1.0
     s = float(np.clip(mag, 1.0, max_upscale))
     A = np.array([[out_w / cw, 0, -ox * out_w / cw], [0, out_h / ch, -oy * out_h / ch], [0, 0, 1]])
     S_inv = np.diag([1 / s, 1 / s, 1.0])

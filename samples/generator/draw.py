@@ -12,27 +12,34 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
-_FONT_FILES = {False: "NotoSansCJK-Regular.ttc", True: "NotoSansCJK-Bold.ttc"}
-_SC_INDEX = 2  # "Noto Sans CJK SC" inside the .ttc collections
+_CJK_FILES = {("sans", False): "NotoSansCJK-Regular.ttc", ("sans", True): "NotoSansCJK-Bold.ttc",
+              ("serif", False): "NotoSerifCJK-Regular.ttc", ("serif", True): "NotoSerifCJK-Bold.ttc"}
+_SC_INDEX = 2  # "Noto Sans/Serif CJK SC" inside the .ttc collections
+# Latin-only lines may use another face, when the system has it (Debian fonts-dejavu-core)
+_LATIN_FILES = {"condensed": Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf")}
+FAMILIES = ("sans", "serif", "condensed")
 
 
-@functools.lru_cache(maxsize=128)
-def font(size_px: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    """The system Noto Sans CJK SC font at `size_px` (em size)."""
-    path = FONT_DIR / _FONT_FILES[bold]
+@functools.lru_cache(maxsize=256)
+def font(size_px: int, bold: bool = False, family: str = "sans", latin_only: bool = False) -> ImageFont.FreeTypeFont:
+    """A system font at `size_px` (em size): Noto Sans/Serif CJK SC, or a Latin face for Latin-only text."""
+    if latin_only and family in _LATIN_FILES and _LATIN_FILES[family].exists():
+        return ImageFont.truetype(str(_LATIN_FILES[family]), int(size_px))
+    path = FONT_DIR / _CJK_FILES[("serif" if family == "serif" else "sans", bold)]
     if not path.exists():
         raise FileNotFoundError(f"CJK font missing: {path} (install Debian fonts-noto-cjk)")
     return ImageFont.truetype(str(path), int(size_px), index=_SC_INDEX)
 
 
 def text_sprite(text: str, height_px: float, rgb=(1, 1, 1), bold: bool = True,
-                spacing: float = 0.0) -> np.ndarray:
+                spacing: float = 0.0, family: str = "sans") -> np.ndarray:
     """`text` on a transparent sprite, cropped to the ink; the ink is about `height_px` tall.
 
+    family: "sans", "serif" or "condensed" (the last only changes Latin-only text).
     Returns HxWx4 float32 RGBA in 0..1.
     """
     size = max(6, int(round(height_px * 1.15)))
-    f = font(size, bold)
+    f = font(size, bold, family, all(ord(c) < 0x2E80 for c in text))
     left, top, right, bottom = f.getbbox(text)
     extra = int(spacing * size * max(0, len(text) - 1))
     w, h = right - left + 4 + extra, bottom - top + 4

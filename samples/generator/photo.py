@@ -341,8 +341,8 @@ def render_photo(spec: PhotoSpec, style: BrandStyle, out_w: int, out_h: int, rng
     target = None
     if spec.night:
         natural = float(camera.luma(np.clip(frame, 0, 1)).mean()) * 255
-        target = float(np.clip(natural * rng.uniform(0.9, 1.3), 18, 70)) if spec.exposure == "ok" \
-            else float(rng.uniform(3, 10))
+        target = float(np.clip(natural * rng.uniform(0.9, 1.3), 14, 60)) if spec.exposure == "ok" \
+            else float(rng.uniform(5, 14))
     rgb8 = camera.develop(frame, optics, spec.exposure, rng, target_luma=target)
     refine_truth(truth, extra, rgb8)
     return RenderedPhoto(camera.encode_jpeg(rgb8, optics.jpeg_quality), truth, extra, rgb8)

@@ -90,12 +90,12 @@ def _plan_one(i: int, seed: int, split: str, used: Counter) -> PhotoSpec:
     night = False
     signs_lit = None
     if area in OUTDOOR:
-        n_out = used["outdoor"]
-        used["outdoor"] += 1
+        n_out = used["outdoor:" + area]
+        used["outdoor:" + area] += 1
         night = n_out % 4 == 3
         if night:
-            signs_lit = used["night"] % 2 == 0
-            used["night"] += 1
+            signs_lit = used["night:" + area] % 2 == 0
+            used["night:" + area] += 1
     if night:
         exposure = "dark" if used["night_exp"] % 5 == 4 else "ok"
         used["night_exp"] += 1

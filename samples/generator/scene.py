@@ -76,7 +76,7 @@ class Scene:
         self.wall_host: Rect | None = None  # the main wall area
         self.ceiling_y: float | None = None  # interiors: where the back wall meets the ceiling
         if night and not indoor:
-            self.ambient = float(rng.uniform(0.10, 0.2))
+            self.ambient = float(rng.uniform(0.05, 0.12))
             self.light[:] = self.ambient
 
     # -- painting -------------------------------------------------------------------

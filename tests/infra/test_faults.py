@@ -217,3 +217,27 @@ def test_web_killed_during_upload_burst_integrity_holds(tmp_path):
         stop.set()
         web.stop()
         db.close()
+
+
+def test_failed_job_is_retried_with_backoff(celery_site):
+    """A job that fails (its photo file is briefly unreadable) is retried by Celery and then succeeds."""
+    from web.storage import LocalStorage
+
+    env, api, db, children, tmp_path, _redis = celery_site
+    store = LocalStorage(tmp_path / "data" / "blobs")
+    audit_id = api.new_audit()
+    data = photo(31)
+    r = api.upload(audit_id, [("retry.jpg", data)])
+    photo_id = r.json()["results"][0]["photo_id"]
+    key = db.scalar("SELECT storage_key FROM photos WHERE id = :i", i=photo_id)
+    store.delete(key)  # the first attempt will not find the file
+
+    worker = CeleryWorker(env, tmp_path, "retrier").start()
+    children.append(worker)
+    wait_until(lambda: any(j[1] == "failed" for j in _analyse_jobs(db, photo_id)), 180, "the first attempt to fail")
+    assert store.put(data, "photos") == key  # the file is back
+    wait_until(lambda: _photo_state(db, photo_id) == "done", 300, f"the retry (log: {worker.log_path})", interval=1)
+    jobs = _analyse_jobs(db, photo_id)
+    assert len(jobs) == 1 and jobs[0][1] == "done" and jobs[0][2] >= 2, jobs
+    assert b"Retry in" in worker.log_path.read_bytes()  # Celery's own backoff, not a re-enqueue
+    assert db.scalar("SELECT COUNT(*) FROM photo_results WHERE photo_id = :i", i=photo_id) == 1

@@ -144,6 +144,7 @@ def test_dealer_uploads_a_proof_photo(page, server):
     page.set_input_files("#proof-input", str(proof))
     page.click("#proof-submit")
     page.wait_for_load_state()
+    assert page.locator("#action-status").count() == 1, page.content()[:3000]
     assert "待验证" in page.locator("#action-status").inner_text()
     # the proof is checked in the background; the page reloads when the verdict is in
     page.wait_for_selector(".proof-verdict", timeout=300_000)

@@ -84,3 +84,34 @@ def test_full_flow(app, client, auth, make_photo):
     assert st["proofs"][0]["status"] == "done" and st["proofs"][0]["verdict"]
     assert client.get(f"/actions/{action_id}/evidence.jpg").status_code in (200, 404)
     assert client.get(f"/audits/{audit_id}").status_code == 200
+
+
+def test_verify_and_reopen_a_proof(app, client, auth, make_photo):
+    from scenario import build_world
+
+    w = build_world(app, lambda seed: make_photo(seed))
+    auth.login("auditor2")  # not this dealer's region
+    assert auth.post(f"/actions/{w.xa}/verify", {"decision": "verify", "comment": ""}).status_code == 404
+    auth.logout()
+    auth.login("auditor")
+    page = client.get(f"/actions/{w.xa}").get_data(as_text=True)
+    assert 'id="verify"' in page
+    r = auth.post(f"/actions/{w.xa}/verify", {"decision": "reopen", "comment": "still dirty"})
+    assert r.status_code == 302
+    assert client.get(f"/actions/{w.xa}/status.json").get_json()["status"] == "reopened"
+    # a reopened action takes a new proof, then can be verified
+    auth.logout()
+    auth.login("dealer")
+    auth.post(f"/actions/{w.xa}/proofs", {"photos": [(io.BytesIO(make_photo(31)), "again.jpg")]},
+              content_type="multipart/form-data", headers={"Accept": "application/json"})
+    auth.logout()
+    auth.login("head")
+    assert auth.post(f"/actions/{w.xa}/verify", {"decision": "verify", "comment": "ok"}).status_code == 302
+    st = client.get(f"/actions/{w.xa}/status.json").get_json()
+    assert st["status"] == "verified" and len(st["proofs"]) == 2
+    with app.app_context():
+        from web.db import get_db
+
+        trail = get_db(app).session().execute(select(TrailEntry).where(TrailEntry.entity == "action",
+                                                                        TrailEntry.entity_id == str(w.xa))).scalars().all()
+        assert [t.action for t in trail][-3:] == ["reopened", "proof_uploaded", "verified"]

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 from auditor.errors import AuditorError
 from web import permissions as perm
 from web.auditor import bp
+from web.views_common import wants_json
 from web.auditview import audit_page_data, evidence_values
 from web.db import session
 from web.models import Audit, BrandPackRef, ChecklistVersion, Photo, PhotoStatus, Role, Site
@@ -115,7 +116,7 @@ def upload(audit_id: int):
         out.append({"name": outcome.name, "ok": outcome.ok, "message": outcome.message,
                     "photo_id": outcome.photo.id if outcome.photo else None,
                     "flags": [f["kind"] for f in outcome.flags]})
-    if request.accept_mimetypes.best == "text/html":
+    if not wants_json():
         for r in out:
             flash(f"{r['name']}: {r['message']}", "ok" if r["ok"] else "bad")
         return redirect(url_for("auditor.audit", audit_id=a.id))

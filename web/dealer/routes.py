@@ -14,6 +14,7 @@ from web import permissions as perm
 from web.auditor.routes import CommentForm, PlainForm, _jpeg
 from web.db import session
 from web.dealer import bp
+from web.views_common import wants_json
 from web.models import Action, ActionStatus, Audit, AuditStatus, Role, Site
 from web.services import actions as act
 from web.services import images
@@ -75,7 +76,7 @@ def upload_proof(action_id: int):
     for f in files:
         o = act.add_proof(current_user, a, f.read(), f.filename or "proof")
         out.append({"name": o.name, "ok": o.ok, "message": o.message})
-    if request.accept_mimetypes.best == "text/html":
+    if not wants_json():
         for r in out:
             flash(f"{r['name']}: {r['message']}", "ok" if r["ok"] else "bad")
         return redirect(url_for("dealer.action", action_id=a.id))

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from auditor.errors import PhotoError
 from auditor.types import ItemStatus
@@ -85,13 +86,13 @@ def add_photo(user, audit: Audit, data: bytes, name: str, area: str | None) -> U
     except PhotoError as exc:
         return UploadOutcome(False, name, str(exc))
     s = session()
-    same = s.execute(select(Photo.id).where(Photo.audit_id == audit.id, Photo.sha256 == decoded.sha256)).first()
-    if same is not None:
-        return UploadOutcome(False, name, f"{name}: duplicate of photo #{same[0]} already in this audit")
-    flags = _flags(audit, decoded)
-    store = get_storage(current_app)
-    key = store.put(data, "photos")
+    key = None
     try:
+        same = s.execute(select(Photo.id).where(Photo.audit_id == audit.id, Photo.sha256 == decoded.sha256)).first()
+        if same is not None:
+            return UploadOutcome(False, name, f"{name}: duplicate of photo #{same[0]} already in this audit")
+        flags = _flags(audit, decoded)
+        key = get_storage(current_app).put(data, "photos")
         photo = Photo(
             audit_id=audit.id, area=area, original_name=name, storage_key=key, sha256=decoded.sha256,
             phash=decoded.phash, size_bytes=len(data), width=decoded.width, height=decoded.height,
@@ -109,11 +110,22 @@ def add_photo(user, audit: Audit, data: bytes, name: str, area: str | None) -> U
                {"name": name, "area": area, "sha256": decoded.sha256, "flags": [f["kind"] for f in flags],
                 "audit_status": [before, audit.status]}, audit_id=audit.id)
         s.commit()
+    except DBAPIError as exc:
+        s.rollback()
+        if key is not None:
+            _delete_if_unreferenced(key)
+        return UploadOutcome(False, name, f"{name}: not saved, the database is unavailable "
+                                          f"({type(exc.orig).__name__}); nothing was kept, please retry")
     except Exception:
         s.rollback()
-        _delete_if_unreferenced(key)
+        if key is not None:
+            _delete_if_unreferenced(key)
         raise
-    enqueue("analyse_photo", photo.id)
+    try:
+        enqueue("analyse_photo", photo.id)
+    except Exception as exc:  # the photo is safe; `auditor-web requeue` hands it to the queue again
+        return UploadOutcome(True, name, f"stored, but the analysis queue is unavailable ({type(exc).__name__}); "
+                                         "it will be analysed when the queue is back", photo, tuple(flags))
     return UploadOutcome(True, name, "queued for analysis", photo, tuple(flags))
 
 

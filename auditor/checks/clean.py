@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from auditor.checks import netsignal
-from auditor.checks.netsignal import DEFECT_KINDS, NetOutputs
+from auditor.checks.netsignal import DEFECT_KINDS, NetOutputs, downscaled
 from auditor.checks.registry import register
 from auditor.types import CheckResult, Finding, Region, Verdict
 
@@ -57,7 +57,7 @@ def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
     evidence = None
     if "rust" in kinds:
         r = DEFECT_KINDS.index("rust")
-        evidence = rust_evidence_map(rgb, prob.shape[1:])
+        evidence = rust_evidence_map(downscaled(ctx, 1024)[0], prob.shape[1:])
         head = prob[r]
         gated = np.where(evidence >= params["rust_min_evidence"], head, np.minimum(head, thr * 0.5))
         strong = (evidence >= params["rust_strong_evidence"]) & (head >= params["rust_head_support"])

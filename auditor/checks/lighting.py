@@ -29,6 +29,7 @@ class LumaStats:
     p995: float
     clipped: float  # share of pixels >= 250
     top_mean: float  # mean of the top third (sky or ceiling)
+    top_band_mean: float  # mean of the top fifth
     top_hue: float  # median OpenCV hue (0..180) of the top third
     top_saturation: float  # mean saturation (0..255) of the top third
 
@@ -46,6 +47,7 @@ def luma_stats(ctx: PhotoContext) -> LumaStats:
         ctx._cache["_luma_stats"] = LumaStats(
             mean=float(g.mean()), p5=float(p5), p50=float(p50), p95=float(p95), p995=float(p995),
             clipped=float(np.mean(g >= 250)), top_mean=float(g[:h].mean()),
+            top_band_mean=float(g[: max(1, g.shape[0] // 5)].mean()),
             top_hue=float(np.median(hsv[..., 0])), top_saturation=float(hsv[..., 1].mean()),
         )
     return ctx._cache["_luma_stats"]
@@ -106,7 +108,8 @@ def night_evidence(ctx: PhotoContext, params: Mapping[str, Any]) -> tuple[bool, 
     st = luma_stats(ctx)
     top_ratio = st.top_mean / max(st.mean, 1.0)
     measured: dict[str, Any] = {"mean_luma": round(st.mean, 1), "top_mean_luma": round(st.top_mean, 1),
-                                "top_ratio": round(top_ratio, 3), "p995": round(st.p995, 1)}
+                                "top_ratio": round(top_ratio, 3), "top_band_luma": round(st.top_band_mean, 1),
+                                "p995": round(st.p995, 1)}
     taken = ctx.photo.exif.taken_at
     if taken is not None:
         measured["exif_hour"] = taken.hour
@@ -121,9 +124,13 @@ def night_evidence(ctx: PhotoContext, params: Mapping[str, Any]) -> tuple[bool, 
                             and st.p995 >= params["night_min_p995"])
     twilight_sky = (st.top_mean < params["twilight_max_top_mean"] and st.top_saturation > params["twilight_min_saturation"]
                     and params["twilight_hue"][0] <= st.top_hue <= params["twilight_hue"][1])
-    if lamps_under_dark_sky:
+    black_sky_with_lamps = (st.top_band_mean < params["black_sky_max_luma"] and st.p995 >= params["night_min_p995"]
+                            and st.mean < params["night_max_mean"])
+    if lamps_under_dark_sky or black_sky_with_lamps:
         margin = min((params["night_max_mean"] - st.mean) / 40, (params["night_max_top_ratio"] - top_ratio) / 0.3,
                      (st.p995 - params["night_min_p995"]) / 50)
+        if not lamps_under_dark_sky:
+            margin = min((params["black_sky_max_luma"] - st.top_band_mean) / 15, (st.p995 - params["night_min_p995"]) / 50)
         return True, _conf(margin), "dark sky above lit lamps or signs", measured
     if twilight_sky:
         return True, 0.6, "deep blue twilight sky", measured
@@ -140,6 +147,7 @@ def night_evidence(ctx: PhotoContext, params: Mapping[str, Any]) -> tuple[bool, 
         "night_max_mean": 90.0,
         "night_max_top_ratio": 0.90,  # top third darker than the photo's mean
         "night_min_p995": 150.0,  # bright light sources in view
+        "black_sky_max_luma": 30.0,  # or the top fifth this dark, with lamps in view
         "twilight_max_top_mean": 70.0,
         "twilight_min_saturation": 100.0,
         "twilight_hue": [95, 135],  # OpenCV hue of a blue sky

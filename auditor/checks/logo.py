@@ -34,7 +34,9 @@ MAX_INSTANCES = 3  # per reference
 APPEARANCE_SIDE = 96  # the warped-patch comparison runs at this size
 MIN_APPEARANCE = 0.30  # edge correlation needed to accept a homography match
 MIN_APPEARANCE_SIMILARITY = 0.60  # ... and a similarity match (few features: the appearance must carry it)
-SIFT_FEATURES = 3000
+SIFT_FEATURES = 2000  # strongest keypoints kept on the photo
+REF_MAX_FEATURES = 560  # strongest keypoints kept per reference, shared out over its grounds and scales
+FLANN_CHECKS = 32
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,7 +98,7 @@ def _matcher(desc: np.ndarray):
     if FEATURE_KIND == "akaze":
         m = cv2.BFMatcher(cv2.NORM_HAMMING)
     else:
-        m = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 48})
+        m = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": FLANN_CHECKS})
     m.add([desc])
     m.train()
     return m
@@ -148,6 +150,10 @@ def _describe_reference(ref: LogoReference) -> _RefFeatures:
             kps, d = det.detectAndCompute(gs, None)
             if d is None:
                 continue
+            quota = REF_MAX_FEATURES // (len(grounds) * len(REF_SCALES))  # every scale keeps its share
+            if len(kps) > quota:
+                keep = np.argsort([-k.response for k in kps])[:quota]
+                kps, d = [kps[i] for i in keep], d[keep]
             p = np.array([k.pt for k in kps], np.float32) / scale - pad
             pts.append(p)
             descs.append(d)
@@ -217,50 +223,56 @@ def _ratio_pairs(rf: _RefFeatures, desc: np.ndarray, matcher, ratio: float) -> l
 
 def _match_reference(rf: _RefFeatures, pairs: list[tuple[int, int]], kp_xy: np.ndarray,
                      gray_small: np.ndarray, params: Mapping[str, Any]) -> list[dict]:
-    """Verified occurrences of one reference: homographies first, then (few matches: small,
-    blurred logos) a similarity transform that must pass a stricter appearance check."""
-    img_size = (gray_small.shape[1], gray_small.shape[0])
+    """Verified occurrences of one reference, one at a time (inliers removed after each): a
+    homography, or, with few matches (small, blurred logos), a similarity transform that must
+    pass a stricter appearance check."""
     found: list[dict] = []
     for _ in range(MAX_INSTANCES):
-        if len(pairs) < params["min_inliers"]:
+        if len(pairs) < params["min_inliers_similarity"]:
             break
-        src = rf.points[[q for q, _ in pairs]].astype(np.float32)
-        dst = kp_xy[[t for _, t in pairs]].astype(np.float32)
-        H, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, params["ransac_px"], maxIters=2000, confidence=0.995)
-        if H is None or mask is None:
+        hit = _match_homography(rf, pairs, kp_xy, gray_small, params) if len(pairs) >= params["min_inliers"] else None
+        hit = hit or _match_similarity(rf, pairs, kp_xy, gray_small, params)
+        if hit is None:
             break
-        inl = mask.ravel().astype(bool)
-        v = geometry.verify_homography(H, rf.size, img_size, src[inl], len(pairs), rf.mark_box,
-                                       {"min_inliers": params["min_inliers"]})
-        if not v.ok:
-            break
-        app = _appearance(gray_small, H, rf)
-        found.append({"rf": rf, "H": H, "v": v, "inliers": int(inl.sum()), "appearance": app, "model": "homography"})
-        pairs = [p for p, i in zip(pairs, inl) if not i]
-    if not found and len(pairs) >= params["min_inliers_similarity"]:
-        found.extend(_match_similarity(rf, pairs, kp_xy, gray_small, params))
+        found.append(hit)
+        pairs = [p for p, i in zip(pairs, hit.pop("inlier_mask")) if not i]
     return found
 
 
-def _match_similarity(rf: _RefFeatures, pairs: list[tuple[int, int]], kp_xy: np.ndarray,
-                      gray_small: np.ndarray, params: Mapping[str, Any]) -> list[dict]:
+def _match_homography(rf: _RefFeatures, pairs, kp_xy, gray_small, params) -> dict | None:
+    src = rf.points[[q for q, _ in pairs]].astype(np.float32)
+    dst = kp_xy[[t for _, t in pairs]].astype(np.float32)
+    H, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, params["ransac_px"], maxIters=2000, confidence=0.995)
+    if H is None or mask is None:
+        return None
+    inl = mask.ravel().astype(bool)
+    v = geometry.verify_homography(H, rf.size, (gray_small.shape[1], gray_small.shape[0]), src[inl], len(pairs),
+                                   rf.mark_box, {"min_inliers": params["min_inliers"]})
+    if not v.ok:
+        return None
+    return {"rf": rf, "H": H, "v": v, "inliers": int(inl.sum()), "appearance": _appearance(gray_small, H, rf),
+            "model": "homography", "inlier_mask": inl}
+
+
+def _match_similarity(rf: _RefFeatures, pairs, kp_xy, gray_small, params) -> dict | None:
     src = rf.points[[q for q, _ in pairs]].astype(np.float32)
     dst = kp_xy[[t for _, t in pairs]].astype(np.float32)
     A, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=params["ransac_px"],
                                           maxIters=2000, confidence=0.995)
     if A is None or mask is None:
-        return []
+        return None
     inl = mask.ravel().astype(bool)
     H = np.vstack([A, [0.0, 0.0, 1.0]])
     v = geometry.verify_homography(H, rf.size, (gray_small.shape[1], gray_small.shape[0]), src[inl], len(pairs),
                                    rf.mark_box, {"min_inliers": params["min_inliers_similarity"], "min_inlier_ratio": 0.15,
                                                  "min_spread": 0.12, "min_quadrants": 2})
     if not v.ok:
-        return []
+        return None
     app = _appearance(gray_small, H, rf)
     if app < params["min_appearance_similarity"]:
-        return []
-    return [{"rf": rf, "H": H, "v": v, "inliers": int(inl.sum()), "appearance": app, "model": "similarity"}]
+        return None
+    return {"rf": rf, "H": H, "v": v, "inliers": int(inl.sum()), "appearance": app, "model": "similarity",
+            "inlier_mask": inl}
 
 
 def _candidates(gray: np.ndarray, refs: list[_RefFeatures], params: Mapping[str, Any]) -> tuple[list[dict], np.ndarray]:

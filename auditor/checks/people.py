@@ -17,12 +17,13 @@ import numpy as np
 
 from auditor.checks import netsignal
 from auditor.checks.context import signal
-from auditor.checks.netsignal import NetOutputs
+from auditor.checks.netsignal import NetOutputs, downscaled
 from auditor.checks.registry import register
 from auditor.types import CheckResult, Finding, Region, Verdict
 
 _ = netsignal  # the `net` signal's providers register on import
 
+MEASURE_SIDE = 1024  # colours, faces and badges are measured on the photo shrunk to this long side
 CANDIDATE_SCORE = 0.2  # persons below this head score are not analysed at all
 FACE_BOOST = 0.15  # added to a person's score when a face sits in the head part of its box
 FACE_ONLY_SCORE = 0.6  # score of a face no box explains, when the head's centre map agrees fully
@@ -76,10 +77,10 @@ def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
     net: NetOutputs = ctx.get("net")
     if net.person_boxes_xyxy is None:
         return ()
-    rgb = ctx.photo.rgb
-    H, W = rgb.shape[:2]
-    lab = _lab(rgb)
-    faces = detect_faces(ctx.gray)
+    H, W = ctx.photo.rgb.shape[:2]
+    small, f = downscaled(ctx, MEASURE_SIDE)
+    lab = _lab(small)
+    faces = detect_faces(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)) / f
     text_lines = ctx.get("text") if ctx.has("text") else ()
     candidates: list[tuple[tuple[float, float, float, float], float, bool]] = []
     used = np.zeros(len(faces), bool)
@@ -99,9 +100,12 @@ def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
             candidates.append((box, score, True))
     out = []
     for box, score, face in candidates:
-        torso = torso_colour(lab, rgb, box)
-        legs = dominant_colour(lab, rgb, _part(box, LEGS)) if box[3] <= H * 1.02 else None
-        badge = find_badge(lab, _part(box, CHEST), box, torso, text_lines)
+        sbox = tuple(v * f for v in box)
+        torso = torso_colour(lab, small, sbox)
+        legs = dominant_colour(lab, small, _part(sbox, LEGS))
+        badge = find_badge(lab, _part(sbox, CHEST), sbox, torso)
+        if badge is not None:
+            badge = _badge_with_text(Badge(tuple(v / f for v in badge.box_xyxy), badge.contrast, badge.fill), text_lines)
         role = match_role(torso, legs, ctx.brand, None)
         out.append(PersonSeen(box, score, face, torso, legs, role, badge))
     return tuple(sorted(out, key=lambda p: -p.score))
@@ -386,7 +390,7 @@ def _torso_in_palette(torso, brand, season) -> bool:
 
 # ---------------------------------------------------------------- badge
 
-def find_badge(lab: np.ndarray, chest_xyxy, person_xyxy, shirt_lab, text_lines: Sequence = ()) -> Badge | None:
+def find_badge(lab: np.ndarray, chest_xyxy, person_xyxy, shirt_lab) -> Badge | None:
     """A name badge on the chest: a compact, rectangular patch clearly lighter than the shirt.
 
     Card size must be plausible for the person (3-35 % of the person's width, aspect 0.6-4).
@@ -420,11 +424,13 @@ def find_badge(lab: np.ndarray, chest_xyxy, person_xyxy, shirt_lab, text_lines: 
                 best = cand
         if best is not None:
             break
-    if best is not None and text_lines:
-        words = [t.text for t in text_lines if _inside(t.region.center, best.box_xyxy, margin=0.3)]
-        if words:
-            best = Badge(best.box_xyxy, best.contrast, best.fill, " ".join(words))
     return best
+
+
+def _badge_with_text(badge: Badge, text_lines: Sequence) -> Badge:
+    """The badge with the OCR lines read inside it (name, position), when the text signal ran."""
+    words = [t.text for t in text_lines if _inside(t.region.center, badge.box_xyxy, margin=0.3)]
+    return Badge(badge.box_xyxy, badge.contrast, badge.fill, " ".join(words)) if words else badge
 
 
 def _inside(pt, box, margin: float = 0.0) -> bool:

@@ -42,11 +42,15 @@ def sharpness(gray: np.ndarray) -> float:
     },
 )
 def photo_quality(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
-    gray = ctx.gray
+    rgb = ctx.photo.rgb
+    f = min(1.0, SHARPNESS_SIDE / max(rgb.shape[:2]))  # measure on a 1024 px copy, not the full working copy
+    small = cv2.resize(rgb, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else rgb
+    gray = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY)
     sharp = sharpness(gray)
     short_side = min(ctx.photo.width, ctx.photo.height)
     mean_luma = float(gray.mean())
     p99 = float(np.percentile(gray[:: max(1, gray.shape[0] // 256), :: max(1, gray.shape[1] // 256)], 99))
+
     problems = []
     if short_side < params["min_short_side"]:
         problems.append(f"too small ({ctx.photo.width}x{ctx.photo.height}, short side < {params['min_short_side']} px)")

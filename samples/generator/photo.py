@@ -177,7 +177,8 @@ def _text_legible(item, quad: np.ndarray, w: int, h: int, spec: PhotoSpec, optic
     if (quad[:, 0] < 2).any() or (quad[:, 0] > w - 2).any() or (quad[:, 1] < 2).any() or (quad[:, 1] > h - 2).any():
         return False
     left, right = np.linalg.norm(quad[3] - quad[0]), np.linalg.norm(quad[2] - quad[1])
-    if min(left, right) < MIN_TEXT_PX:
+    latin = all(ord(c) < 0x2E80 for c in item.meta["text"])
+    if min(left, right) < MIN_TEXT_PX + (4 if latin else 0):  # Latin ink fills less of its line box
         return False
     src = item.points
     src_ratio = (np.linalg.norm(src[1] - src[0]) + 1e-6) / (np.linalg.norm(src[3] - src[0]) + 1e-6)
@@ -292,6 +293,7 @@ def build_truth(scene: Scene, spec: PhotoSpec, style: BrandStyle, view: camera.C
 
 MIN_LOGO_STD = 6.0  # luma std (0..255) below which a mark's box shows nothing
 MIN_TEXT_STD = 12.0
+MIN_DEFECT_STD = 5.0
 
 
 def _luma_std(rgb8: np.ndarray, box) -> float:
@@ -316,6 +318,11 @@ def refine_truth(truth: dict, extra: dict, rgb8: np.ndarray) -> None:
         extra["wrong_marks"] = [m for m in extra["wrong_marks"] if _luma_std(rgb8, m["box"]) >= MIN_LOGO_STD]
         if not extra["wrong_marks"]:
             del extra["wrong_marks"]
+    # a defect the photo does not show (black, washed out) cannot be judged: leave cleanliness unlabelled
+    hidden = [d for d in truth["clean"]["defects"] if _luma_std(rgb8, d["box"]) < MIN_DEFECT_STD]
+    if hidden:
+        extra["case"]["defects_not_visible"] = truth["clean"]["defects"]
+        truth["clean"] = None
     faint = {t for t, b in extra.pop("_text_boxes") if _luma_std(rgb8, b) < MIN_TEXT_STD}
     truth["text"]["must_read"] = [t for t in truth["text"]["must_read"] if t not in faint]
 

@@ -27,7 +27,7 @@ def annotate(rgb: np.ndarray, entry: dict) -> np.ndarray:
 
     for b in t["logo"]["boxes"]:
         box(b, COLOURS["logo"], f"logo ok={t['logo']['placement_ok']}")
-    for d in t["clean"]["defects"]:
+    for d in (t["clean"] or {"defects": []})["defects"]:
         box(d["box"], COLOURS["defect"], d["kind"])
     for p in t["people"]["persons"]:
         box(p["box"], COLOURS["person"], f"{p['role']} badge={int(p['badge'])}")

@@ -99,3 +99,27 @@ def test_upload_to_submitted_audit_is_refused(app, auth, make_photo):
         assert get_db(app).session().get(Audit, audit_id).status == "submitted"
     r = _post(auth, audit_id, [("b.jpg", make_photo(9))])
     assert r.status_code == 403
+
+
+def test_database_down_during_upload_keeps_nothing_and_says_so(app, auth, make_photo, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from web.storage import get_storage
+
+    auth.login("auditor")
+    audit_id = start_audit(app, auth)
+    real_commit = Session.commit
+
+    def failing_commit(self):
+        raise OperationalError("INSERT INTO photos ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(Session, "commit", failing_commit)
+    r = _post(auth, audit_id, [("a.jpg", make_photo(21))])
+    monkeypatch.setattr(Session, "commit", real_commit)
+    res = r.get_json()["results"][0]
+    assert not res["ok"] and "database is unavailable" in res["message"] and "retry" in res["message"]
+    assert not [k for k in get_storage(app).keys() if k.startswith("photos/")]  # no orphaned file
+    r = _post(auth, audit_id, [("a.jpg", make_photo(21))])  # the retry succeeds
+    assert r.get_json()["results"][0]["ok"]
+    assert [k for k in get_storage(app).keys() if k.startswith("photos/")]

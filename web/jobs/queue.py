@@ -50,7 +50,10 @@ def enqueue(name: str, *args, app: Flask | None = None) -> int:
     job_id = job.id
     kind = app.config["QUEUE"]
     if kind == "immediate":
-        execute_job(job_id, app=app)
+        try:
+            execute_job(job_id, app=app)
+        except Exception:  # recorded on the job (and the photo); the caller's request goes on
+            pass
     elif kind == "embedded":
         get_huey(app).enqueue(_huey_task(app).s(job_id))
     elif kind == "celery":

@@ -32,7 +32,7 @@ from web.models import (
     utcnow,
 )
 from web.services.trail import record
-from web.storage import get_storage
+from web.storage import content_key, get_storage
 
 AREAS = ("facade", "entrance", "driveway", "reception", "workshop", "lounge", "staff", "other")
 ACTION_DUE_DAYS = 30
@@ -92,7 +92,9 @@ def add_photo(user, audit: Audit, data: bytes, name: str, area: str | None) -> U
         if same is not None:
             return UploadOutcome(False, name, f"{name}: duplicate of photo #{same[0]} already in this audit")
         flags = _flags(audit, decoded)
-        key = get_storage(current_app).put(data, "photos")
+        store = get_storage(current_app)
+        new_blob = not store.exists(content_key(data, "photos"))
+        key = store.put(data, "photos")
         photo = Photo(
             audit_id=audit.id, area=area, original_name=name, storage_key=key, sha256=decoded.sha256,
             phash=decoded.phash, size_bytes=len(data), width=decoded.width, height=decoded.height,
@@ -112,8 +114,8 @@ def add_photo(user, audit: Audit, data: bytes, name: str, area: str | None) -> U
         s.commit()
     except DBAPIError as exc:
         s.rollback()
-        if key is not None:
-            _delete_if_unreferenced(key)
+        if key is not None and new_blob:  # only bytes this request added: no other row can use them
+            get_storage(current_app).delete(key)
         return UploadOutcome(False, name, f"{name}: not saved, the database is unavailable "
                                           f"({type(exc.orig).__name__}); nothing was kept, please retry")
     except Exception:

@@ -121,7 +121,7 @@ class FeatureExtractor(nn.Module):
 class LogoHead(nn.Module):
     """Compares two backbone features (B, FEAT_DIM) -> (B,) logits of "same mark"."""
 
-    def __init__(self, proj: int = 96, emb: int = 256, hidden: int = 256, fine_proj: int = 48, dropout: float = 0.3):
+    def __init__(self, proj: int = 64, emb: int = 128, hidden: int = 128, fine_proj: int = 32, dropout: float = 0.3):
         super().__init__()
         self.cfg = {"proj": proj, "emb": emb, "hidden": hidden, "fine_proj": fine_proj, "dropout": dropout}
         self.proj_map = nn.Sequential(nn.Conv2d(DENSE_CH, proj, 1), nn.BatchNorm2d(proj), nn.ReLU())
@@ -351,14 +351,12 @@ def precision_recall(y: np.ndarray, s: np.ndarray, t: float) -> tuple[float, flo
     return float(tp / max(pred.sum(), 1)), float(tp / max(y.sum(), 1))
 
 
-def choose_threshold(y: np.ndarray, s: np.ndarray, min_precision: float = 0.95) -> float:
-    """Lowest threshold whose precision is >= min_precision (max recall there); else the best-F1 one."""
+def choose_threshold(y: np.ndarray, s: np.ndarray, beta: float = 0.7) -> float:
+    """Threshold with the best F-beta (beta < 1 weighs precision more: a false logo is worse)."""
     best_t, best_f = 0.5, -1.0
     for t in np.linspace(0.05, 0.95, 91):
         p, r = precision_recall(y, s, t)
-        if p >= min_precision:
-            return float(t)
-        f = 2 * p * r / max(p + r, 1e-9)
+        f = (1 + beta ** 2) * p * r / max(beta ** 2 * p + r, 1e-9)
         if f > best_f:
             best_t, best_f = float(t), f
     return best_t
@@ -439,17 +437,40 @@ def demo_brand_check(verifier: LogoVerifier, folder: Path = DEMO_LOGOS, seed: in
 # --------------------------------------------------------------------------- training
 
 
-def train(out: Path, minutes: float, seed: int = 1, val_seed: int = 1_000_003, log=print) -> dict:
+def _merge(a: dict, b: dict) -> dict:
+    return {"feats": torch.cat([a["feats"], b["feats"]]), "logo": torch.cat([a["logo"], b["logo"] + a["n_logos"]]),
+            "role": torch.cat([a["role"], b["role"]]), "n_logos": a["n_logos"] + b["n_logos"]}
+
+
+def _load_cache(path: Path | None) -> dict | None:
+    return torch.load(path, map_location="cpu", weights_only=True) if path is not None and path.is_file() else None
+
+
+def train(out: Path, minutes: float, seed: int = 1, val_seed: int = 1_000_003, cache: Path | None = None,
+          log=print) -> dict:
+    """Render synthetic pairs, embed them, train the head; `cache` (a folder) keeps the embedded
+    renders so that a second run adds new logos (other seeds) to those of the first."""
     t0 = time.monotonic()
     budget = minutes * 60
     torch.manual_seed(seed)
     extractor = FeatureExtractor().eval()
-    # 15% of the render budget for the held-out set (other seeds: other logos), 60% for training
-    log(f"rendering validation set (seed {val_seed}) ...")
-    val = build_cache(val_seed, 10_000, t0 + 0.10 * budget, extractor, log)
+    val = _load_cache(cache / "val.pt") if cache else None
+    prev = _load_cache(cache / "train.pt") if cache else None
+    runs = int(prev["runs"]) if prev is not None else 0
+    if val is None:  # 10% of the budget for the held-out set (other seeds: other logos)
+        log(f"rendering validation set (seed {val_seed}) ...")
+        val = build_cache(val_seed, 10_000, t0 + 0.10 * budget, extractor, log)
     log(f"  {val['n_logos']} validation logos, {len(val['role'])} images")
-    log(f"rendering training set (seed {seed}) ...")
-    tr = build_cache(seed, 100_000, t0 + 0.62 * budget, extractor, log)
+    run_seed = seed + 7919 * runs
+    log(f"rendering training set (seed {run_seed}) ...")
+    tr = build_cache(run_seed, 100_000, t0 + 0.55 * budget, extractor, log)
+    if prev is not None:
+        tr = _merge(prev, tr)
+        log(f"  + {prev['n_logos']} logos of {runs} earlier run(s) from {cache}")
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        torch.save({**tr, "runs": runs + 1}, cache / "train.pt")
+        torch.save(val, cache / "val.pt")
     log(f"  {tr['n_logos']} training logos, {len(tr['role'])} images ({time.monotonic() - t0:.0f} s)")
     rng = np.random.default_rng(seed)
     val_pairs = make_pairs(val, np.random.default_rng(val_seed), n_random_neg=3)
@@ -464,8 +485,8 @@ def train(out: Path, minutes: float, seed: int = 1, val_seed: int = 1_000_003, l
         order = rng.permutation(len(y))
         head.train()
         total = 0.0
-        for s in range(0, len(order), 256):
-            b = order[s:s + 256]
+        for s in range(0, len(order), 512):
+            b = order[s:s + 512]
             fc, fr = f[ci[b]], f[ri[b]]
             # feature noise and dropout: cheap augmentation on cached features
             fc = F.dropout(fc * (1 + 0.1 * torch.randn_like(fc)), 0.1)
@@ -495,7 +516,10 @@ def train(out: Path, minutes: float, seed: int = 1, val_seed: int = 1_000_003, l
     verifier.features = extractor
     demo = demo_brand_check(verifier)
     elapsed = time.monotonic() - t0
-    meta = {"command": f"python -m models.logo_verifier train --out {out} --minutes {minutes:g} --seed {seed}",
+    cmd = f"python -m models.logo_verifier train --out {out} --minutes {minutes:g} --seed {seed}"
+    if cache is not None:
+        cmd = f"{cmd} --cache {cache}"
+    meta = {"command": cmd, "runs": runs + 1,
             "seconds": round(elapsed), "train_logos": tr["n_logos"], "train_images": int(len(tr["role"])),
             "val_logos": val["n_logos"], "val_images": int(len(val["role"])), "epochs": epoch,
             "val": val_metrics, "train": train_metrics, "demo": demo, "history": history,
@@ -549,7 +573,7 @@ def write_card(path: Path, meta: dict, threshold: float, weights: Path) -> None:
         f"- pairs: {v['pairs']} ({v['positives']} positive)",
         f"- ROC-AUC: {v['auc']:.4f}; vs look-alikes only: {v['auc_vs_lookalike']:.4f}; vs partial marks: "
         f"{v['auc_vs_partial']:.4f}; vs other logos: {v['auc_vs_other_logo']:.4f}; vs background: {v['auc_vs_background']:.4f}",
-        f"- threshold {threshold:.2f} (lowest with precision >= 0.95 on these pairs): precision {v['precision']:.3f}, "
+        f"- threshold {threshold:.2f} (best F0.7 on these pairs: precision weighs more): precision {v['precision']:.3f}, "
         f"recall {v['recall']:.3f}",
         f"- false-accept rate at the threshold: look-alikes {v['fpr_lookalike']:.3f}, partial {v['fpr_partial']:.3f}, "
         f"other logos {v['fpr_other_logo']:.3f}, background {v['fpr_background']:.3f}",
@@ -568,7 +592,8 @@ def write_card(path: Path, meta: dict, threshold: float, weights: Path) -> None:
         *[f"| {k} | {_fmt(x)} |" for k, x in d["different"].items()],
         "",
         "## Training",
-        f"`{meta['command']}` — {meta['seconds']} s on this machine's shared CPU ({meta['torch_threads']} torch threads),",
+        f"`{meta['command']}` — run {meta.get('runs', 1)} on its render cache (each run adds new logos), "
+        f"{meta['seconds']} s on this machine's shared CPU ({meta['torch_threads']} torch threads),",
         f"{meta['epochs']} epochs of the head on cached backbone features, early stopping on held-out AUC",
         "(+ 0.5 x look-alike AUC). The render/feature budget is time-bound, so a longer `--minutes` sees more logos.",
         "",
@@ -590,12 +615,14 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--minutes", type=float, default=14.0)
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--threads", type=int, default=2)
+    t.add_argument("--cache", type=Path, default=None,
+                   help="folder keeping embedded renders; each run on it adds new logos to the earlier runs'")
     e = sub.add_parser("demo", help="score the demo brand's logos with trained weights")
     e.add_argument("--weights", type=Path, default=Path("models/weights/logo_verifier.pt"))
     args = ap.parse_args(argv)
     if args.cmd == "train":
         torch.set_num_threads(max(1, args.threads))
-        train(args.out, args.minutes, args.seed)
+        train(args.out, args.minutes, args.seed, cache=args.cache)
     else:
         print(json.dumps(demo_brand_check(LogoVerifier.load(args.weights)), indent=1))
     return 0

@@ -109,3 +109,22 @@ def test_people_are_counted_on_a_drawn_scene():
                 assert f.region.iou(Region(tuple(map(float, truth)))) > 0.5
     finally:
         inference.reset_weights()
+
+
+def test_a_skin_coloured_face_counts_and_a_face_on_rust_does_not(monkeypatch):
+    import auditor.checks.people as people
+
+    img, boxes = _staff(["technician"], [True])
+    scenes.rust_patch(img, (400, 100, 520, 220), seed=2)
+    x0, y0, x1, y1 = boxes[0]
+    head_h = int(320 * 0.16)
+    cx = (x0 + x1) // 2
+    face = [cx - head_h * 0.4, y0 + head_h * 0.1, cx + head_h * 0.4, y0 + head_h * 0.95]
+    rust_face = [430, 130, 490, 190]
+    f = 1.0  # drawn photos are smaller than MEASURE_SIDE: no downscaling
+    monkeypatch.setattr(people, "detect_faces", lambda gray: np.array([face, rust_face], np.float32) * f)
+    res = run_check("people.detect", _ctx(img, [], []))
+    assert res.values["count"] == 1, res.findings
+    person = res.findings[0]
+    assert person.measured["face"] is True
+    assert person.region.iou(Region(tuple(map(float, boxes[0])))) > 0.3

@@ -5,6 +5,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from web import vision
 from web.db import session
@@ -14,7 +15,8 @@ from web.services.audits import current_overrides
 
 def audit_page_data(audit: Audit) -> dict[str, Any]:
     s = session()
-    photos = list(s.execute(select(Photo).where(Photo.audit_id == audit.id).order_by(Photo.id)).scalars())
+    photos = list(s.execute(select(Photo).where(Photo.audit_id == audit.id).order_by(Photo.id)
+                            .options(selectinload(Photo.result))).scalars())
     results: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for p in photos:
         if p.result is not None:
@@ -42,6 +44,19 @@ def audit_page_data(audit: Audit) -> dict[str, Any]:
         "manual": manual, "trail": trail, "actions": actions, "photo_by_id": photo_by_id,
         "current_overrides": current_overrides(audit.id),
     }
+
+
+EVIDENCE_SHOWN = 6
+_EVIDENCE_ORDER = {"fail": 0, "unsure": 1, "not_implemented": 2, "pass": 3, "not_applicable": 4}
+
+
+def evidence_shown(evidence: list[dict]) -> tuple[list[dict], dict[str, int]]:
+    """The evidence worth a look first (fails, then unsure, ...), and counts of the rest by verdict."""
+    ordered = sorted(evidence, key=lambda e: (_EVIDENCE_ORDER.get(e["verdict"], 9), -e.get("confidence", 0)))
+    rest: dict[str, int] = {}
+    for e in ordered[EVIDENCE_SHOWN:]:
+        rest[e["verdict"]] = rest.get(e["verdict"], 0) + 1
+    return ordered[:EVIDENCE_SHOWN], rest
 
 
 def evidence_values(results, photo_id: str, check_id: str) -> list[dict]:

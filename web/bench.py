@@ -111,7 +111,7 @@ def populate(app, template_audit_id: int, n_audits: int) -> None:
     from sqlalchemy import insert, select
 
     from web.db import get_db
-    from web.models import Audit, Dealer, Photo, PhotoResult, Region, Site
+    from web.models import Audit, AuditItem, Dealer, Photo, PhotoResult, Region, Site
 
     s = get_db(app).session()
     tpl = s.get(Audit, template_audit_id)
@@ -143,6 +143,8 @@ def populate(app, template_audit_id: int, n_audits: int) -> None:
                   audit_date=today - timedelta(days=rnd.randint(0, 360)), score=score, score_total=total)
         s.add(a)
         s.flush()
+        s.execute(insert(AuditItem), [dict(audit_id=a.id, item_id=it["item_id"], status=it["status"],
+                                           score=it["score"], weight=it["weight"]) for it in score["items"]])
         rows = [dict(audit_id=a.id, area=p.area, original_name=p.original_name, storage_key=p.storage_key,
                      sha256=p.sha256, phash=p.phash, size_bytes=p.size_bytes, width=p.width, height=p.height,
                      format=p.format, flags=[], status="done", error="", uploaded_by=p.uploaded_by) for p in photos]
@@ -194,6 +196,8 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=1, help="embedded worker threads")
     ap.add_argument("--megabytes", type=float, default=4.0)
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--reuse", action="store_true",
+                    help="time the pages only, on a data dir an earlier run filled (audit #1 is the 50-photo one)")
     args = ap.parse_args(argv)
 
     from web import create_app
@@ -207,6 +211,9 @@ def main(argv=None) -> None:
     with app.app_context():
         init_db(app)
         ensure_org(app)
+    if args.reuse:
+        print(json.dumps({"pages": time_pages(app, 1), "loadavg": os.getloadavg()}, indent=1))
+        return
     start_embedded_worker(app, threads=args.threads)
     result = {"machine": {"cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg()},
               "database": app.config["DATABASE_URL"].split(":")[0], "worker_threads": args.threads}

@@ -77,7 +77,7 @@ def _safe_url(url: str) -> str:
 @main.command()
 @click.option("--photos", "photos_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="folder of photos with labels.json (default: samples/demo)")
-@click.option("--max-photos", default=24, show_default=True, help="photos in the finished demo audit")
+@click.option("--max-photos", default=16, show_default=True, help="photos in the finished demo audit")
 def demo(photos_dir, max_photos) -> None:
     """Create demo regions, dealers, sites, users for every role and a finished audit from sample photos."""
     from web.demo import load_demo

@@ -1,18 +1,18 @@
 """Dashboard numbers: scores by region -> dealer -> site -> item, trends, most-failed items.
 
-Counts come from approved audits (the numbers head office stands behind). SQL stays
-portable (no JSON operators): per-item statuses are read from the stored score JSON.
+Counts come from approved audits (the numbers head office stands behind). Per-item numbers
+are GROUP BYs over `audit_items` (portable SQL, no JSON operators).
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from web.db import session
-from web.models import Audit, AuditStatus, Dealer, Region, Site
+from web.models import Audit, AuditItem, AuditStatus, Dealer, Region, Site
 
 COUNTED = (AuditStatus.APPROVED.value,)
 
@@ -34,9 +34,9 @@ def _base(since: date, region_id=None, dealer_id=None, site_id=None):
 
 def dashboard_data(months: int = 12, region_id: int | None = None, dealer_id: int | None = None,
                    site_id: int | None = None, english: bool = False) -> dict[str, Any]:
-    since = date.today().replace(day=1) - timedelta(days=31 * (months - 1))
-    since = since.replace(day=1)
-    rows = session().execute(_base(since, region_id, dealer_id, site_id)).all()
+    since = (date.today().replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    base = _base(since, region_id, dealer_id, site_id)
+    rows = session().execute(base).all()
     if site_id:
         level, key = "item", None
     elif dealer_id:
@@ -53,42 +53,36 @@ def dashboard_data(months: int = 12, region_id: int | None = None, dealer_id: in
         if key is not None:
             groups[key(r)].append(r[2])
         trend[r[1].strftime("%Y-%m")].append(r[2])
-    ids = [r[0] for r in rows]
-    failed, seen, item_scores = _item_stats(ids)
     group_list = [{"id": gid, "name": name, "audits": len(v), "score": round(sum(v) / len(v), 1)}
                   for (gid, name), v in groups.items()]
     group_list.sort(key=lambda g: g["score"])
+    items = _item_stats(base)
     if level == "item":
-        group_list = [{"id": item, "name": item, "audits": seen[item],
-                       "score": round(100.0 * sum(item_scores[item]) / len(item_scores[item]), 1)}
-                      for item in sorted(item_scores)]
-    months_axis = sorted(trend)
+        group_list = [{"id": i["item_id"], "name": i["item_id"], "audits": i["audits"], "score": i["score"]}
+                      for i in sorted(items, key=lambda i: i["item_id"]) if i["score"] is not None]
+    scored = [r[2] for r in rows if r[2] is not None]
+    most_failed = sorted((i for i in items if i["failed"]), key=lambda i: (-i["failed"], i["item_id"]))[:10]
     return {
         "level": level, "since": since.isoformat(), "audits": len(rows),
-        "average": round(sum(r[2] for r in rows if r[2] is not None) / max(1, sum(1 for r in rows if r[2] is not None)), 1) if rows else None,
+        "average": round(sum(scored) / len(scored), 1) if scored else None,
         "groups": group_list,
         "trend": [{"month": m, "score": round(sum(trend[m]) / len(trend[m]), 1), "audits": len(trend[m])}
-                  for m in months_axis],
-        "most_failed": [{"item_id": i, "failed": n, "audits": seen[i], "share": round(n / max(1, seen[i]), 3)}
-                        for i, n in failed.most_common(10)],
+                  for m in sorted(trend)],
+        "most_failed": [{"item_id": i["item_id"], "failed": i["failed"], "audits": i["audits"],
+                         "share": round(i["failed"] / max(1, i["audits"]), 3)} for i in most_failed],
     }
 
 
-def _item_stats(audit_ids: list[int]):
-    failed: Counter = Counter()
-    seen: Counter = Counter()
-    item_scores: dict[str, list[float]] = defaultdict(list)
-    s = session()
-    for chunk_start in range(0, len(audit_ids), 500):
-        chunk = audit_ids[chunk_start:chunk_start + 500]
-        for (score,) in s.execute(select(Audit.score).where(Audit.id.in_(chunk))):
-            for it in (score or {}).get("items", []):
-                seen[it["item_id"]] += 1
-                if it["status"] == "fail":
-                    failed[it["item_id"]] += 1
-                if it.get("score") is not None:
-                    item_scores[it["item_id"]].append(float(it["score"]))
-    return failed, seen, item_scores
+def _item_stats(base) -> list[dict[str, Any]]:
+    """Per item over the filtered audits: how often it failed, and its mean score (0..100)."""
+    audit_ids = base.with_only_columns(Audit.id).scalar_subquery()
+    q = (select(AuditItem.item_id, func.count(),
+                func.sum(case((AuditItem.status == "fail", 1), else_=0)),
+                func.avg(AuditItem.score))
+         .where(AuditItem.audit_id.in_(audit_ids)).group_by(AuditItem.item_id))
+    return [{"item_id": item, "audits": n, "failed": int(failed or 0),
+             "score": None if avg is None else round(100.0 * float(avg), 1)}
+            for item, n, failed, avg in session().execute(q)]
 
 
 def breadcrumbs(region_id=None, dealer_id=None, site_id=None) -> list[tuple[str, dict]]:

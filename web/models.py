@@ -204,6 +204,22 @@ class Audit(Base):
     __table_args__ = (Index("ix_audits_status_date", "status", "audit_date"),)
 
 
+class AuditItem(Base):
+    """One item verdict of an audit's current score, as rows for the dashboard's GROUP BYs.
+
+    Rewritten with every rescore (Audit.score keeps the full verdicts with their evidence).
+    """
+
+    __tablename__ = "audit_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(String(40), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float | None] = mapped_column(Float)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    __table_args__ = (UniqueConstraint("audit_id", "item_id", name="uq_audit_item"),)
+
+
 class Photo(Base):
     __tablename__ = "photos"
     id: Mapped[int] = mapped_column(primary_key=True)

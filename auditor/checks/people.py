@@ -26,7 +26,10 @@ _ = netsignal  # the `net` signal's providers register on import
 MEASURE_SIDE = 1024  # colours, faces and badges are measured on the photo shrunk to this long side
 CANDIDATE_SCORE = 0.2  # persons below this head score are not analysed at all
 FACE_BOOST = 0.15  # added to a person's score when a face sits in the head part of its box
-FACE_ONLY_SCORE = 0.6  # score of a face no box explains, when the head's centre map agrees fully
+FACE_ONLY_SCORE = 0.5  # score of a skin-coloured Haar face that no person box explains ...
+FACE_SUPPORT = 0.3  # ... plus this times the person head's centre probability below it
+FACE_MIN_SKIN = 0.3  # share of smooth skin pixels a face must show
+SKIN_MAX_MOTTLING = 6.0  # grey-level spread (3x3) above which a skin-coloured pixel is texture, not skin
 
 # Parts of a person box (fractions of its width and height), standing pose.
 TORSO = (0.25, 0.22, 0.75, 0.50)
@@ -71,8 +74,9 @@ def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
     """Every candidate person (score >= CANDIDATE_SCORE) with colours, role and badge.
 
     Candidates are the person head's boxes, raised by FACE_BOOST when a Haar face sits
-    in their head part, plus a body box extrapolated below each face that no box
-    explains, scored by the head's centre map around it (FACE_ONLY_SCORE at best).
+    in their head part, plus a body box extrapolated below each skin-coloured face that
+    no box explains (the head, trained on generated people, misses many real ones;
+    faces carry most of the real-photo recall).
     """
     net: NetOutputs = ctx.get("net")
     if net.person_boxes_xyxy is None:
@@ -93,11 +97,12 @@ def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
             used[hit] = True
         candidates.append((box, min(1.0, float(score) + (FACE_BOOST if hit is not None else 0.0)), hit is not None))
     for i in np.nonzero(~used)[0]:
+        if _skin_share(small, faces[i] * f) < FACE_MIN_SKIN:
+            continue  # Haar fires on signs, grilles and rust textures: a face shows skin
         box = body_from_face(faces[i], (W, H))
-        support = _heat_support(net, box)
-        score = FACE_ONLY_SCORE * (0.5 + 0.5 * support)
+        score = FACE_ONLY_SCORE + FACE_SUPPORT * _heat_support(net, box)
         if score >= CANDIDATE_SCORE:
-            candidates.append((box, score, True))
+            candidates.append((box, min(1.0, score), True))
     out = []
     for box, score, face in candidates:
         sbox = tuple(v * f for v in box)
@@ -109,6 +114,24 @@ def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
         role = match_role(torso, legs, ctx.brand, None)
         out.append(PersonSeen(box, score, face, torso, legs, role, badge))
     return tuple(sorted(out, key=lambda p: -p.score))
+
+
+def _skin_share(rgb: np.ndarray, face_xyxy) -> float:
+    """Share of smooth skin-coloured pixels in the middle of a face box (eyes to mouth).
+
+    Rust and brown textures are skin-coloured too, but mottled: pixels whose 3x3
+    lightness spread exceeds SKIN_MAX_MOTTLING do not count as skin.
+    """
+    x0, y0, x1, y1 = face_xyxy
+    w, h = x1 - x0, y1 - y0
+    cx0, cy0, cx1, cy1 = int(x0 + 0.25 * w), int(y0 + 0.3 * h), int(x1 - 0.25 * w), int(y1 - 0.15 * h)
+    patch = np.ascontiguousarray(rgb[max(0, cy0):max(0, cy1), max(0, cx0):max(0, cx1)])
+    if patch.size == 0:
+        return 0.0
+    L = cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    m = cv2.blur(L, (3, 3))
+    spread = np.sqrt(np.maximum(cv2.blur(L * L, (3, 3)) - m * m, 0))
+    return float((skin_mask(patch) & (spread <= SKIN_MAX_MOTTLING)).mean())
 
 
 def body_from_face(face_xyxy, image_wh) -> tuple[float, float, float, float]:

@@ -16,7 +16,7 @@ from auditor.errors import AuditorError
 from web import permissions as perm
 from web.auditor import bp
 from web.views_common import wants_json
-from web.auditview import audit_page_data, evidence_values
+from web.auditview import audit_page_data, evidence_shown, evidence_values
 from web.db import session
 from web.models import Audit, BrandPackRef, ChecklistVersion, Photo, PhotoStatus, Role, Site
 from web.services import audits as svc
@@ -92,7 +92,7 @@ def audit(audit_id: int):
     a = perm.audit_or_404(audit_id)
     data = audit_page_data(a)
     return render_template(
-        "auditor/audit.html", **data, areas=svc.AREAS, evidence_values=evidence_values,
+        "auditor/audit.html", **data, areas=svc.AREAS, evidence_values=evidence_values, evidence_shown=evidence_shown,
         can_edit=perm.can_edit_audit(current_user, a), can_override=perm.can_override(current_user, a),
         can_review=perm.can_review(current_user, a), override_form=OverrideForm(), manual_form=ManualForm(),
         plain_form=PlainForm(), comment_form=CommentForm(), progress=svc.progress(a),

@@ -76,6 +76,12 @@ def analyse_photo_job(photo_id: int) -> None:
             _maybe_finish(app, audit.id)
             raise
         rows = [r.to_dict() for r in analysis.results]
+        try:
+            from web.services.images import prerender_thumbnail
+
+            prerender_thumbnail(photo.sha256, decoded.rgb)
+        except Exception:  # a thumbnail is a convenience: the page makes it on demand otherwise
+            log.exception("thumbnail for photo %s", photo.id)
         existing = s.query(PhotoResult).filter_by(photo_id=photo.id).one_or_none()
         if existing is None:
             existing = PhotoResult(photo_id=photo.id, results=rows)

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import DBAPIError
 
 from auditor.errors import PhotoError
@@ -22,6 +22,7 @@ from web.models import (
     Action,
     ActionStatus,
     Audit,
+    AuditItem,
     AuditStatus,
     ItemOverride,
     ManualAnswer,
@@ -224,6 +225,9 @@ def rescore(audit: Audit) -> dict[str, Any]:
     audit.score = scored
     audit.score_total = scored["total"]
     audit.scored_at = utcnow()
+    s.execute(delete(AuditItem).where(AuditItem.audit_id == audit.id))
+    s.add_all(AuditItem(audit_id=audit.id, item_id=it["item_id"], status=it["status"], score=it["score"],
+                        weight=it["weight"]) for it in scored["items"])
     return scored
 
 

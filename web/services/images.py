@@ -42,6 +42,19 @@ def thumbnail(storage_key: str, sha256: str, name: str = "photo") -> bytes:
     return _cached(_derived("thumbs", sha256, THUMB_SIDE), make)
 
 
+def prerender_thumbnail(sha256: str, rgb: np.ndarray) -> None:
+    """Cache the thumbnail from an already decoded working copy (the analysis job has one)."""
+    key = _derived("thumbs", sha256, THUMB_SIDE)
+    store = get_storage(current_app)
+    if store.exists(key):
+        return
+    from PIL import Image
+
+    im = Image.fromarray(np.ascontiguousarray(rgb), "RGB")
+    im.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.BILINEAR)
+    store.put_as(key, vision.encode_jpeg(np.asarray(im), quality=80))
+
+
 def view_image(storage_key: str, sha256: str, results: Sequence[Mapping] | None, name: str = "photo",
                overlay: bool = True) -> bytes:
     """The photo for the browser (longer side <= VIEW_SIDE), with the findings drawn when `overlay`."""

@@ -163,5 +163,9 @@ def requeue() -> None:
     click.echo(f"queued {len(photos)} photo(s) and {len(proofs)} proof(s) again")
 
 
+from web.cli_maintenance import register as _register_maintenance  # noqa: E402  doctor, backup, restore, celery-worker
+
+_register_maintenance(main)
+
 if __name__ == "__main__":
     main()

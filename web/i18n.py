@@ -1,7 +1,7 @@
 """Simplified Chinese by default, English on request (Flask-Babel; catalogues in web/translations)."""
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, session
 from flask_babel import Babel
 from flask_login import current_user
 

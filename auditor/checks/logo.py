@@ -28,7 +28,7 @@ from auditor.types import CheckResult, Finding, Region, Verdict
 FEATURE_SIDE = 640  # the photo's long side for feature detection (SIFT doubles it internally)
 REF_SIDE = 320  # references are described at this long side ...
 REF_SCALES = (1.0, 0.6, 0.35, 0.2)  # ... and at these fractions of it
-RATIO = 0.85  # Lowe's ratio test (loose: the geometric and appearance checks keep precision)
+RATIO = 0.9  # Lowe's ratio test (loose: the geometric and appearance checks keep precision)
 RANSAC_PX = 4.0  # reprojection threshold at FEATURE_SIDE
 MAX_INSTANCES = 3  # per reference
 APPEARANCE_SIDE = 96  # the warped-patch comparison runs at this size
@@ -37,6 +37,7 @@ MIN_APPEARANCE_SIMILARITY = 0.60  # ... and a similarity match (few features: th
 SIFT_FEATURES = 2000  # strongest keypoints kept on the photo
 REF_MAX_FEATURES = 560  # strongest keypoints kept per reference, shared out over its grounds and scales
 FLANN_CHECKS = 32
+CLAHE_CLIP = 2.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +57,7 @@ class LogoMatch:
     homography: tuple[tuple[float, ...], ...]  # 3x3, reference pixels -> rgb pixels
     ref_size: tuple[int, int]  # (w, h) of the reference as described
     mark_box: tuple[float, float, float, float]  # xyxy of the mark in the reference
+    model: str = "homography"  # or "similarity" (few features: accepted on a stricter appearance check)
     runner_up: str | None = None  # the other reference that claimed this place, if any
     runner_up_score: float | None = None
 
@@ -84,21 +86,13 @@ _ref_cache: dict[tuple, list[_RefFeatures]] = {}
 _ref_lock = threading.Lock()
 
 
-FEATURE_KIND = "sift"
-
-
 def _detector():
-    if FEATURE_KIND == "akaze":
-        return cv2.AKAZE_create(threshold=0.0008)
     return cv2.SIFT_create(nfeatures=SIFT_FEATURES, contrastThreshold=0.03)
 
 
 def _matcher(desc: np.ndarray):
     """A matcher indexed on the photo's descriptors (built once, queried by every reference)."""
-    if FEATURE_KIND == "akaze":
-        m = cv2.BFMatcher(cv2.NORM_HAMMING)
-    else:
-        m = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": FLANN_CHECKS})
+    m = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": FLANN_CHECKS})
     m.add([desc])
     m.train()
     return m
@@ -275,8 +269,15 @@ def _match_similarity(rf: _RefFeatures, pairs, kp_xy, gray_small, params) -> dic
             "inlier_mask": inl}
 
 
+def _equalise(gray: np.ndarray) -> np.ndarray:
+    """Local contrast equalisation (CLAHE): an unlit logo at night or a dim facade keeps its
+    keypoints, which SIFT's contrast threshold would otherwise drop."""
+    return cv2.createCLAHE(clipLimit=CLAHE_CLIP, tileGridSize=(8, 8)).apply(gray)
+
+
 def _candidates(gray: np.ndarray, refs: list[_RefFeatures], params: Mapping[str, Any]) -> tuple[list[dict], np.ndarray]:
     """Verified candidates on `gray` (coordinates of `gray`), and the photo points of all ratio-test matches."""
+    gray = _equalise(gray)
     kps, desc = _detector().detectAndCompute(gray, None)
     if desc is None or len(kps) < 4:
         return [], np.zeros((0, 2), np.float32)
@@ -391,7 +392,7 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
             region=region, inliers=c["inliers"], spread=float(c["v"].measured.get("spread", 0.0)),
             appearance=round(c["appearance"], 4), score=round(c["score"], 4), confidence=round(conf, 4),
             homography=tuple(tuple(float(v) for v in row) for row in H), ref_size=rf.size, mark_box=rf.mark_box,
-            runner_up=None if ru is None else ru["rf"].ref.id,
+            model=c["model"], runner_up=None if ru is None else ru["rf"].ref.id,
             runner_up_score=None if ru is None else round(ru["score"], 4),
         ))
     return tuple(out)
@@ -412,7 +413,7 @@ def _best_current(ctx: PhotoContext) -> LogoMatch | None:
 
 def _logo_finding(m: LogoMatch, message: str, kind: str = "logo") -> Finding:
     return Finding(kind, message, m.region,
-                   measured={"reference": m.reference_id, "reference_kind": m.kind, "inliers": m.inliers,
+                   measured={"reference": m.reference_id, "reference_kind": m.kind, "inliers": m.inliers, "model": m.model,
                              "spread": round(m.spread, 3), "appearance": m.appearance, "score": m.score},
                    thresholds={"min_appearance": MIN_APPEARANCE}, confidence=m.confidence)
 

@@ -19,8 +19,6 @@ from auditor.types import ItemStatus
 from web import vision
 from web.db import session
 from web.models import (
-    Action,
-    ActionStatus,
     Audit,
     AuditItem,
     AuditStatus,

@@ -125,3 +125,40 @@ def _outputs_for(outs: dict, k: int, photo_wh: tuple[int, int], in_w: int, in_h:
         boxes = boxes * np.array([photo_wh[0] / in_w, photo_wh[1] / in_h] * 2, np.float32)
     return NetOutputs(photo_wh, area, defects, boxes, scores, None if centre is None else centre.astype(np.float32),
                       dict(paths))
+
+
+# --------------------------------------------------------------------------- logo verifier
+# The brand-agnostic logo verifier (models/logo_verifier.py, trained on synthetic logos):
+# re-scores geometric logo matches. Loaded lazily, once per process.
+
+LOGO_VERIFIER_WEIGHTS = DEFAULT_WEIGHTS_DIR / "logo_verifier.pt"
+_logo_lock = threading.Lock()
+_logo_verifier = None
+
+
+def _get_logo_verifier():
+    global _logo_verifier
+    with _logo_lock:
+        if _logo_verifier is None:
+            from models.logo_verifier import LogoVerifier
+
+            if os.environ.get("AUDITOR_TORCH_THREADS"):
+                set_threads(int(os.environ["AUDITOR_TORCH_THREADS"]))
+            _logo_verifier = LogoVerifier.load(LOGO_VERIFIER_WEIGHTS)
+        return _logo_verifier
+
+
+def verify_logo(crops_rgb: Sequence[np.ndarray], references_rgba: Sequence[np.ndarray]) -> np.ndarray:
+    """Probability that each crop shows each reference's mark: (len(crops), len(refs)) float32 in [0, 1].
+
+    crops_rgb: HxWx3 uint8 RGB photo crops (e.g. a match's quad warped to a square);
+    references_rgba: HxWx4 uint8 RGBA artwork (alpha 0 outside the mark) or opaque photos.
+    """
+    v = _get_logo_verifier()
+    with _logo_lock:
+        return v.score(crops_rgb, references_rgba)
+
+
+def logo_verifier_threshold() -> float:
+    """Decision threshold stored with the verifier weights (chosen on held-out synthetic pairs)."""
+    return _get_logo_verifier().threshold

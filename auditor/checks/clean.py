@@ -31,11 +31,12 @@ _ = netsignal  # the `net` signal's providers register on import
     title_zh="清洁与完好",
     defaults={
         "kinds": None,  # None = every kind; or a list of DEFECT_KINDS
-        "threshold": 0.5,  # head probability that makes a cell a defect
-        "min_share": 0.002,  # smallest region kept, as a share of the photo
+        "threshold": 0.55,  # head probability that makes a cell a defect (chosen on the validation split)
+        "min_share": 0.0005,  # smallest region kept, as a share of the photo
         "rust_min_evidence": 0.2,  # rust found by the head needs at least this colour/texture evidence
         "rust_strong_evidence": 0.7,  # evidence alone calls rust when the head gives at least rust_head_support
         "rust_head_support": 0.15,
+        "rust_min_lightness": 25.0,  # L* (0..100) of a cell below which colour cannot overrule the head
     },
     needs=("net",),
 )
@@ -57,9 +58,12 @@ def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
     evidence = None
     if "rust" in kinds:
         r = DEFECT_KINDS.index("rust")
-        evidence = rust_evidence_map(downscaled(ctx, 1024)[0], prob.shape[1:])
+        small = downscaled(ctx, 1024)[0]
+        evidence = rust_evidence_map(small, prob.shape[1:])
+        judgeable = cell_lightness(small, prob.shape[1:]) >= params["rust_min_lightness"]
         head = prob[r]
-        gated = np.where(evidence >= params["rust_min_evidence"], head, np.minimum(head, thr * 0.5))
+        # colour decides only where there is light enough to see colour; in the dark the head stands alone
+        gated = np.where((evidence >= params["rust_min_evidence"]) | ~judgeable, head, np.minimum(head, thr * 0.5))
         strong = (evidence >= params["rust_strong_evidence"]) & (head >= params["rust_head_support"])
         prob[r] = np.where(strong, np.maximum(gated, 0.5 * (head + evidence)), gated)
 
@@ -146,6 +150,13 @@ def rust_evidence_map(rgb: np.ndarray, grid_hw: tuple[int, int]) -> np.ndarray:
     share = cv2.resize(mask, (gw, gh), interpolation=cv2.INTER_AREA)
     texture = cv2.resize(mottling * mask, (gw, gh), interpolation=cv2.INTER_AREA) / np.maximum(share, 1e-6)
     return (np.clip(share / 0.4, 0, 1) * np.clip((texture - 2.0) / 5.0, 0, 1)).astype(np.float32)
+
+
+def cell_lightness(rgb: np.ndarray, grid_hw: tuple[int, int]) -> np.ndarray:
+    """(gh, gw) mean L* (0..100) of each grid cell of an RGB uint8 image."""
+    gh, gw = grid_hw
+    cells = cv2.resize(rgb, (gw, gh), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(cells.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)[..., 0]
 
 
 def _local_std(x: np.ndarray, k: int) -> np.ndarray:

@@ -221,18 +221,23 @@ def signs_lit(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
     night_params = {**night_defaults, **{k: v for k, v in params.items() if k in night_defaults}}
     is_night, night_conf, reason, _ = night_evidence(ctx, night_params)
     thresholds = {"min_contrast": params["min_contrast"], "min_luma": params["min_luma"]}
-    findings, lit_ok, worst = _judge_signs(ctx, params, thresholds)
+    if is_night or (ctx.has("text") and ctx.has("logo")):
+        findings, lit_ok, worst = _judge_signs(ctx, params, thresholds)
+    else:  # by day, reading the photo only for this would waste the time budget
+        findings, lit_ok, worst = [], None, None
     if not is_night:
-        # Measured anyway (an indoor lit sign is still lit), but only judged at night.
+        # Measured when the signs were read anyway (an indoor lit sign is still lit); judged only at night.
         return CheckResult("lighting.signs_lit", Verdict.NOT_APPLICABLE, confidence=night_conf,
                            message=f"not a night photo ({reason}): sign lighting is judged at night",
                            findings=tuple(findings),
                            values={"signs_lit": lit_ok, "worst_contrast": worst, "night": False, "signs": len(findings)},
                            thresholds=thresholds)
     if not findings:
-        return CheckResult("lighting.signs_lit", Verdict.UNSURE, confidence=0.3,
-                           message="night photo, but no sign (logo or text) was found to judge",
-                           values={"signs_lit": None, "worst_contrast": None, "night": True, "signs": 0},
+        # A lit sign is the most legible thing in a night photo: finding no sign text or logo at all
+        # suggests the signs in view are dark, but that is for a person to confirm.
+        return CheckResult("lighting.signs_lit", Verdict.UNSURE, confidence=0.35,
+                           message="night photo and no lit sign (logo or legible text) found: signs may be dark",
+                           values={"signs_lit": False, "worst_contrast": None, "night": True, "signs": 0},
                            thresholds=thresholds)
     dark = [f for f in findings if f.kind == "dark_sign"]
     largest = _largest_half(findings)

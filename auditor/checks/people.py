@@ -224,7 +224,7 @@ def check_uniforms(ctx, params: Mapping[str, Any]) -> CheckResult:
             groups.setdefault(m.nearest or "?", []).append(i)
         for role, idx in groups.items():
             for a in idx:
-                worst = max((_delta_e(persons[a].torso_lab, persons[b].torso_lab) for b in idx if b != a), default=0.0)
+                worst = max((_delta_e(persons[a].torso_lab, persons[b].torso_lab, kL=1.0) for b in idx if b != a), default=0.0)
                 if worst > tol_c:
                     bad.append(_uniform_finding(persons[a], matches[a], f"wears different colours from other {role} staff "
                                                 f"(ΔE {worst:.1f})", {"delta_e_to_peers": round(worst, 2)}, {"consistency_tolerance": tol_c}))
@@ -393,10 +393,11 @@ def match_role(torso, legs, brand, season: str | None) -> RoleMatch | None:
     return RoleMatch(fitting[1] if fitting else None, best[1], chosen[0], chosen[2], chosen[3])
 
 
-def _delta_e(lab1, lab2) -> float:
+def _delta_e(lab1, lab2, kL: float = 2.0) -> float:
+    """CIEDE2000; by default lightness at half weight (kL = 2, as for textiles): cloth under uneven light."""
     from auditor.colour import ciede2000
 
-    return float(ciede2000(np.asarray(lab1, np.float64), np.asarray(lab2, np.float64)))
+    return float(ciede2000(np.asarray(lab1, np.float64), np.asarray(lab2, np.float64), kL=kL))
 
 
 def _torso_in_palette(torso, brand, season) -> bool:
@@ -437,6 +438,10 @@ def find_badge(lab: np.ndarray, chest_xyxy, person_xyxy, shirt_lab) -> Badge | N
             bx, by, bw, bh, area = stats[i]
             if not (0.03 * pw <= bw <= 0.35 * pw) or bh < 3 or not (0.6 <= bw / bh <= 4.0):
                 continue
+            if bx == 0 or by == 0 or bx + bw >= L.shape[1] or by + bh >= L.shape[0]:
+                continue  # a card lies on the shirt; light touching the chest's edge is background or collar
+            if shirt_lab is not None and not _ringed_by_shirt(lab[y0:y1, x0:x1], (bx, by, bw, bh), shirt_lab):
+                continue
             fill = area / float(bw * bh)
             if fill < min_fill:
                 continue
@@ -448,6 +453,20 @@ def find_badge(lab: np.ndarray, chest_xyxy, person_xyxy, shirt_lab) -> Badge | N
         if best is not None:
             break
     return best
+
+
+def _ringed_by_shirt(lab: np.ndarray, xywh, shirt_lab, min_share: float = 0.5, max_distance: float = 20.0) -> bool:
+    """Whether most of a thin ring around a box (x, y, w, h) has the shirt's colour (Lab distance)."""
+    x, y, w, h = xywh
+    m = max(2, int(0.3 * min(w, h)))
+    H, W = lab.shape[:2]
+    x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(W, x + w + m), min(H, y + h + m)
+    ring = np.ones((y1 - y0, x1 - x0), bool)
+    ring[y - y0:y - y0 + h, x - x0:x - x0 + w] = False
+    px = lab[y0:y1, x0:x1][ring]
+    if len(px) == 0:
+        return False
+    return float((np.linalg.norm(px - np.asarray(shirt_lab, np.float32), axis=1) <= max_distance).mean()) >= min_share
 
 
 def _badge_with_text(badge: Badge, text_lines: Sequence) -> Badge:

@@ -9,6 +9,7 @@ what was trained on. Command line: `python -m samples.generator --out DIR --n N 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -105,7 +106,10 @@ def generate_set(out_dir: str | Path, n: int, seed: int = 0, split: str = "train
                 progress(done, n)
 
     if jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+        # "spawn": a forked child can inherit OpenCV's thread pool mid-lock from a parent that has
+        # already rendered (seen to hang under pytest); fresh interpreters cannot
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_worker_init) as pool:
             consume(pool.map(_render_star, tasks, chunksize=4))
     else:
         consume(map(_render_star, tasks))

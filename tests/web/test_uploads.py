@@ -123,3 +123,14 @@ def test_database_down_during_upload_keeps_nothing_and_says_so(app, auth, make_p
     r = _post(auth, audit_id, [("a.jpg", make_photo(21))])  # the retry succeeds
     assert r.get_json()["results"][0]["ok"]
     assert [k for k in get_storage(app).keys() if k.startswith("photos/")]
+
+
+def test_truncated_upload_is_refused_after_a_pdf_report(app, auth, client, make_photo):
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES when imported; uploads must still refuse truncation."""
+    auth.login("auditor")
+    audit_id = start_audit(app, auth)
+    assert _post(auth, audit_id, [("ok.jpg", make_photo(22))]).get_json()["results"][0]["ok"]
+    assert client.get(f"/audits/{audit_id}/report.pdf").data.startswith(b"%PDF")
+    good = make_photo(23)
+    res = _post(auth, audit_id, [("cut.jpg", good[: len(good) // 2])]).get_json()["results"][0]
+    assert not res["ok"] and "truncated" in res["message"]

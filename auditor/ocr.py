@@ -33,7 +33,7 @@ from auditor.types import Region
 
 PASS1_PIXELS = 260_000  # detection pixels of the whole-photo pass (~0.4 s on one core)
 PASS1_MAX_UPSCALE = 2.0  # small photos are enlarged up to this much for detection
-PASS2_PIXELS = 140_000  # detection pixels spent on targeted crops
+PASS2_PIXELS = 120_000  # detection pixels spent on targeted crops
 PASS2_MAX_WINDOWS = 6
 MAX_LINES = 48  # lines recognised per pass (largest first)
 TEXT_SCORE = 0.5  # recognition confidence below which a line is dropped

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import cv2
 import numpy as np
 
 from auditor.brandpack import BrandPack
@@ -71,6 +72,5 @@ class PhotoContext:
     def gray(self) -> np.ndarray:
         """HxW uint8 luma (BT.601) of the working copy."""
         if "_gray" not in self._cache:
-            rgb = self.photo.rgb.astype(np.float32)
-            self._cache["_gray"] = (rgb @ np.array([0.299, 0.587, 0.114], np.float32)).clip(0, 255).astype(np.uint8)
+            self._cache["_gray"] = cv2.cvtColor(np.ascontiguousarray(self.photo.rgb), cv2.COLOR_RGB2GRAY)
         return self._cache["_gray"]

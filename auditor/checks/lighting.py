@@ -221,12 +221,10 @@ def signs_lit(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
     night_params = {**night_defaults, **{k: v for k, v in params.items() if k in night_defaults}}
     is_night, night_conf, reason, _ = night_evidence(ctx, night_params)
     thresholds = {"min_contrast": params["min_contrast"], "min_luma": params["min_luma"]}
-    if is_night or (ctx.has("text") and ctx.has("logo")):
-        findings, lit_ok, worst = _judge_signs(ctx, params, thresholds)
-    else:  # by day, reading the photo only for this would waste the time budget
-        findings, lit_ok, worst = [], None, None
+    findings, lit_ok, worst = _judge_signs(ctx, params, thresholds)
     if not is_night:
-        # Measured when the signs were read anyway (an indoor lit sign is still lit); judged only at night.
+        # Measured anyway (an indoor lit sign is still lit; the signals are shared with the signage and
+        # logo checks that the same areas run), but judged only at night.
         return CheckResult("lighting.signs_lit", Verdict.NOT_APPLICABLE, confidence=night_conf,
                            message=f"not a night photo ({reason}): sign lighting is judged at night",
                            findings=tuple(findings),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from samples.generator.defects import DEFECT_KINDS, HOST_OF
+from samples.generator.defects import HOST_OF
 from samples.generator.materials import MATERIALS
 
 AREAS = ("facade", "entrance", "driveway", "reception", "workshop", "lounge", "staff")

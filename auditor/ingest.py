@@ -285,6 +285,9 @@ def _open_checked(raw: bytes, source: str, max_pixels: int) -> Image.Image:
 
 def _decode_fully(im: Image.Image, source: str) -> None:
     """Decode every pixel of the first frame so truncation and corruption surface now."""
+    # Another library in the process (WeasyPrint does) may have set Pillow's global
+    # LOAD_TRUNCATED_IMAGES, which would decode a cut-off file silently: refuse anyway.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         im.load()  # Image.open leaves a multi-frame file (GIF-like WebP, MPO, HEIC) at frame 0
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -607,8 +607,9 @@ def write_card(path: Path, meta: dict, threshold: float, weights: Path) -> None:
         *[f"| {k} | {_fmt(x)} |" for k, x in d["different"].items()],
         "",
         "## Training",
-        f"`{meta['command']}` — run {meta.get('runs', 1)} on its render cache (each run adds new logos), "
-        f"{meta['seconds']} s on this machine's shared CPU ({meta['torch_threads']} torch threads),",
+        f"`{meta['command']}` — "
+        + ("" if "--cache" not in meta["command"] else f"run {meta.get('runs', 1)} on its render cache (each run adds new logos), ")
+        + f"{meta['seconds']} s on this machine's shared CPU ({meta['torch_threads']} torch threads),",
         f"{meta['epochs']} epochs of the head on cached backbone features, early stopping on held-out AUC",
         "(+ 0.5 x look-alike AUC). The render/feature budget is time-bound, so a longer `--minutes` sees more logos.",
         "",
@@ -620,6 +621,29 @@ def write_card(path: Path, meta: dict, threshold: float, weights: Path) -> None:
         "- Mirror images and tiny glyph changes inside a large emblem are at the limit of a 4x4 feature grid.",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def negative_windows_check(verifier: LogoVerifier, folder: Path, per_photo: int = 8, seed: int = 0) -> dict:
+    """False-accept rate on random square windows of photos that do NOT show the demo brand's logo."""
+    from PIL import Image
+
+    refs = [_read_rgba(DEMO_LOGOS / n) for n in ("aurora_colour.png", "aurora_photo_day.png", "aurora_photo_night.png")]
+    rng = np.random.default_rng(seed)
+    crops = []
+    for f in sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")):
+        with Image.open(f) as im:
+            im = im.convert("RGB")
+            im.thumbnail((1024, 1024))
+            a = np.array(im)
+        H, W = a.shape[:2]
+        for _ in range(per_photo):
+            side = int(rng.uniform(0.1, 0.45) * min(H, W))
+            x, y = int(rng.integers(0, W - side)), int(rng.integers(0, H - side))
+            crops.append(a[y:y + side, x:x + side])
+    P = verifier.score(crops, refs)
+    return {"windows": len(crops), "threshold": verifier.threshold,
+            "false_accept_any_ref": float((P.max(1) >= verifier.threshold).mean()),
+            "p95_any_ref": float(np.quantile(P.max(1), 0.95)) if len(crops) else float("nan")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -634,10 +658,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="folder keeping embedded renders; each run on it adds new logos to the earlier runs'")
     e = sub.add_parser("demo", help="score the demo brand's logos with trained weights")
     e.add_argument("--weights", type=Path, default=Path("models/weights/logo_verifier.pt"))
+    n = sub.add_parser("negatives", help="false-accept rate on windows of photos without the demo logo")
+    n.add_argument("folder", type=Path)
+    n.add_argument("--weights", type=Path, default=Path("models/weights/logo_verifier.pt"))
     args = ap.parse_args(argv)
     if args.cmd == "train":
         torch.set_num_threads(max(1, args.threads))
         train(args.out, args.minutes, args.seed, cache=args.cache)
+    elif args.cmd == "negatives":
+        print(json.dumps(negative_windows_check(LogoVerifier.load(args.weights), args.folder), indent=1))
     else:
         print(json.dumps(demo_brand_check(LogoVerifier.load(args.weights)), indent=1))
     return 0

@@ -210,3 +210,36 @@ def test_committed_demo_set_is_valid():
             for d in p["truth"]["clean"]["defects"]} == set(DEFECT_KINDS)
     total = sum(f.stat().st_size for f in demo.rglob("*") if f.is_file())
     assert total <= 6_000_000
+
+
+def test_night_photos_are_exposed_like_real_night_photos(set60):
+    """Night 'ok' photos as bright as real night street photos (mean luma ~55-80) with their lights in
+    view, 'dark' ones underexposed: the label follows what the photo shows."""
+    import numpy as np
+
+    root, labels = set60
+    night = [p for p in labels["photos"] if p["truth"]["lighting"]["night"]]
+    assert {p["truth"]["lighting"]["exposure"] for p in night} == {"ok", "dark"}
+    for p in night:
+        with Image.open(root / p["file"]) as im:
+            g = np.asarray(im.convert("L"), np.float32)
+        mean, p995 = float(g.mean()), float(np.percentile(g, 99.5))
+        if p["truth"]["lighting"]["exposure"] == "ok":
+            assert 45 <= mean <= 95 and p995 >= 150, (p["file"], mean, p995)
+        else:
+            assert mean <= 36, (p["file"], mean)
+
+
+def test_night_tone_curve_keeps_order_and_lights_white():
+    import numpy as np
+
+    from samples.generator.camera import MAX_SHADOW_LIFT, night_tone, shadow_lift
+
+    x = np.linspace(0, 30, 3001, dtype=np.float32)
+    y = night_tone(x)
+    assert np.all(np.diff(y) >= 0) and y[0] == 0 and y[-1] == 1
+    assert np.allclose(y[x <= 0.5], x[x <= 0.5])  # dark and mid tones untouched
+    assert 0.75 < float(night_tone(np.float32(2.0))) < 0.9  # a lit sign face: bright, not white
+    t = np.linspace(0, 1, 1001, dtype=np.float32)
+    lifted = shadow_lift(t, MAX_SHADOW_LIFT)
+    assert np.all(np.diff(lifted) > 0) and lifted[0] == 0 and abs(lifted[-1] - 1) < 1e-6

@@ -1,7 +1,7 @@
 """Integrity check, backup and restore for the database and the photo store.
 
 - `check_integrity(app)`: every photo/proof row has its blob, every photo/proof blob has its row.
-  Blobs under ``derived/`` are a cache (thumbnails, annotated views) and are not checked.
+  Blobs in any other namespace (``derived/``, ``thumbs/``) are caches and are not checked.
 - `fix_orphans(app, grace_s)`: delete blobs that no row references and that are older than
   `grace_s` (a younger one may belong to an upload whose row is being committed right now).
 - `backup(app, out)`: one ``.tar.gz`` with ``manifest.json``, every table as JSON lines

@@ -369,7 +369,9 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
         cands.extend(wc)
     for c in cands:
         c["score"] = _score(c["inliers"], c["v"].measured.get("spread", 0.0), c["appearance"])
-    cands = [c for c in cands if c["appearance"] >= p["min_appearance"]]
+    if p.get("verifier", True):
+        _verify_candidates(cands, rgb, refs)
+    cands = [c for c in cands if _accepted(c, p)]
     cands.sort(key=lambda c: -c["score"])
     out: list[LogoMatch] = []
     taken: list[tuple[Region, dict]] = []
@@ -396,6 +398,67 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
             runner_up_score=None if ru is None else round(ru["score"], 4),
         ))
     return tuple(out)
+
+
+VERIFIER_SIDE = 128  # the learned verifier compares crops at this size
+VERIFIER_REJECT = 0.15  # below this the verifier vetoes a match whatever its edges say
+VERIFIER_SURE_INLIERS = 40  # this many inliers is a match even if the verifier doubts it
+_verifier_broken: list[str] = []
+
+
+def _verify_candidates(cands: list[dict], rgb: np.ndarray, refs: list[_RefFeatures]) -> None:
+    """Score candidates of the brand's current mark with the learned verifier (models/logo_verifier).
+
+    Sets c["verifier"] to the best probability against the current references, or leaves it
+    unset when the verifier cannot run (then the edge-appearance rule alone decides).
+    """
+    current = [r for r in refs if not (r.ref.deprecated or r.ref.foreign)]
+    todo = [c for c in cands if not (c["rf"].ref.deprecated or c["rf"].ref.foreign)]
+    if not todo or not current or _verifier_broken:
+        return
+    try:
+        from auditor.inference import logo_verifier_threshold, verify_logo  # torch: loaded on first use
+
+        crops = [_verifier_crop(rgb, c) for c in todo]
+        seen: dict[str, np.ndarray] = {}
+        for r in current:
+            seen.setdefault(r.ref.id, r.ref.rgba)
+        probs = verify_logo(crops, list(seen.values()))
+        threshold = logo_verifier_threshold()
+    except Exception as exc:  # missing weights or torch: fall back to geometry + edges, say so once
+        _verifier_broken.append(f"{type(exc).__name__}: {exc}")
+        import logging
+
+        logging.getLogger(__name__).warning("logo verifier unavailable, using edge appearance only: %s", exc)
+        return
+    for c, row in zip(todo, probs):
+        c["verifier"] = float(np.max(row))
+        c["verifier_threshold"] = threshold
+        c["score"] = float(np.clip(0.5 * c["verifier"] + 0.3 * c["appearance"]
+                                   + 0.2 * min(1.0, c["inliers"] / VERIFIER_SURE_INLIERS), 0, 1))
+
+
+def _verifier_crop(rgb: np.ndarray, c: dict) -> np.ndarray:
+    """The candidate's mark box warped from the photo onto a VERIFIER_SIDE square (HxWx3 uint8)."""
+    x0, y0, x1, y1 = c["rf"].mark_box
+    n = VERIFIER_SIDE - 1
+    to_square = np.array([[n / max(x1 - x0, 1e-6), 0, -x0 * n / max(x1 - x0, 1e-6)],
+                          [0, n / max(y1 - y0, 1e-6), -y0 * n / max(y1 - y0, 1e-6)], [0, 0, 1]], np.float64)
+    m = to_square @ np.linalg.inv(c["to_rgb"] @ c["H"])
+    return cv2.warpPerspective(np.ascontiguousarray(rgb), m, (VERIFIER_SIDE, VERIFIER_SIDE),
+                               flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _accepted(c: dict, p: Mapping[str, Any]) -> bool:
+    """Keep a geometrically verified candidate? The learned verifier, where it ran, has the first word."""
+    v = c.get("verifier")
+    if v is None:
+        return c["appearance"] >= p["min_appearance"]
+    if v >= c["verifier_threshold"] or c["inliers"] >= VERIFIER_SURE_INLIERS:
+        return True
+    if v < VERIFIER_REJECT:
+        return False
+    return c["appearance"] >= p["min_appearance"]
 
 
 @signal("logo")

@@ -109,6 +109,58 @@ EXPOSURE_TARGETS = {  # mean luma (0..255) the developed photo aims at
     "ok": (95.0, 160.0),
     "overexposed": (205.0, 232.0),
 }
+# At night a phone meters for the lit scene and compresses the lights (see `night_tone`). Mean luma of
+# real night street photos: a well exposed one about 55..80 (lamps and lit signs near white, the sky
+# dark), an underexposed one about 30 or less (surfaces nearly black, only the lights stand out).
+NIGHT_EXPOSURE_TARGETS = {
+    "dark": (10.0, 32.0),
+    "ok": (56.0, 84.0),
+}
+NIGHT_KNEE = 0.55  # linear up to this level, then a logarithmic shoulder ...
+NIGHT_WHITE = 12.0  # ... that reaches white here: a lamp is white, a lit sign's face just under it
+NIGHT_HIGHLIGHT = 1.8  # the level (before the curve: about luma 200) a night exposure keeps its bright areas under
+
+
+def night_tone(x: np.ndarray, knee: float = NIGHT_KNEE, white: float = NIGHT_WHITE) -> np.ndarray:
+    """A phone's night tone curve: linear below `knee`, then a log shoulder up to white at `white`.
+
+    x: any-shape float array of scene light after the exposure gain (0..~50; lamps and lit
+    signs many times over 1); returns 0..1 with the slope continuous at the knee. A lit sign
+    face 4-8 times brighter than the lit ground stays under white, so its letters still show.
+    """
+    x = np.asarray(x, np.float32)
+    k = np.float32(knee)
+    a = np.float32(_shoulder_scale(knee, white))
+    span = np.float32(math.log1p((white - knee) / float(a)))
+    over = np.maximum(x - k, 0)
+    y = np.where(x <= k, x, k + (1 - k) * np.log1p(over / a) / span)
+    return np.minimum(y, 1).astype(np.float32)
+
+
+MAX_SHADOW_LIFT = 2.0  # a phone lifts shadows so far (`shadow_lift` increases up to 3)
+
+
+def shadow_lift(y: np.ndarray, a: float) -> np.ndarray:
+    """Local-tone-mapping-like lift of dark tones: y + a y (1 - y)^3, for y in 0..1 (any shape).
+
+    Lifts the shadows most (y = 0.25 by 0.1 a), leaves the highlights nearly as they are
+    (y = 0.85 by 0.004 a): the mean rises, a lit sign keeps its contrast. Increasing for a <= 3.
+    """
+    if a <= 0:
+        return y
+    return (y + np.float32(a) * y * (1 - y) ** 3).astype(np.float32)
+
+
+def _shoulder_scale(knee: float, white: float) -> float:
+    """The a in log(1 + (x - knee) / a) that makes the shoulder's slope 1 at the knee (bisection)."""
+    lo, hi = 1e-4, 10.0
+    for _ in range(60):  # slope at the knee (1 - knee) / (a log(1 + (white - knee) / a)) falls as a grows
+        a = (lo + hi) / 2
+        if (1 - knee) / (a * math.log1p((white - knee) / a)) > 1:
+            lo = a
+        else:
+            hi = a
+    return (lo + hi) / 2
 
 
 def luma(img01: np.ndarray) -> np.ndarray:
@@ -167,26 +219,19 @@ def _motion_kernel(length: int, angle: float) -> np.ndarray:
 
 
 def develop(frame: np.ndarray, optics: Optics, exposure: str, rng: np.random.Generator, *,
-            target_luma: float | None = None) -> np.ndarray:
+            target_luma: float | None = None, night: bool = False) -> np.ndarray:
     """Turn a linear-ish HxWx3 float frame into an 8-bit photo (before JPEG).
 
     The frame is scaled so that its mean luma lands in the range of `exposure`
-    (EXPOSURE_TARGETS) unless `target_luma` is given (night scenes keep their own level);
-    then white balance, glare, vignetting, blur, noise and clipping are applied.
+    (EXPOSURE_TARGETS, or NIGHT_EXPOSURE_TARGETS with `night`) unless `target_luma` is given;
+    then white balance, glare, vignetting, blur, noise and clipping are applied. A night
+    frame (lamps and lit signs many times brighter than the lit surfaces) goes through
+    `night_tone` instead of a hard clip, as a phone's night processing does.
     """
+    if night:
+        return _develop_night(frame, optics, exposure, rng, target_luma)
     h, w = frame.shape[:2]
-    # white balance and vignetting multiply, glare adds; all smooth, so made at 1/8 size
-    sh, sw = h // 8 + 1, w // 8 + 1
-    yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
-    yy, xx = yy * (h / sh), xx * (w / sw)
-    mult = np.broadcast_to(np.asarray(optics.wb_gains, np.float32), (sh, sw, 3)).copy()
-    if optics.vignette > 0:
-        r2 = ((xx / w * 2 - 1) ** 2 + (yy / h * 2 - 1) ** 2) / 2
-        mult *= (1 - np.float32(optics.vignette) * np.clip(r2, 0, 1))[..., None]
-    add = None
-    if optics.glare is not None:
-        gx, gy, gs = optics.glare
-        add = (gs * 0.9 * np.exp(-((xx - gx * w) ** 2 + (yy - gy * h) ** 2) / (0.18 * w) ** 2)).astype(np.float32)
+    mult, add = _optics_fields(optics, h, w)
     probe = frame[::4, ::4]
     ph, pw = probe.shape[:2]
     probe = probe * cv2.resize(mult, (pw, ph), interpolation=cv2.INTER_LINEAR)
@@ -233,6 +278,94 @@ def develop(frame: np.ndarray, optics: Optics, exposure: str, rng: np.random.Gen
     noise = cv2.resize(noise, (w, h), interpolation=cv2.INTER_NEAREST)
     noise *= np.float32(0.35) + np.clip(img, 0, 1)  # brighter pixels carry more (shot) noise
     img += noise
+    np.clip(img, 0, 1, out=img)
+    return cv2.convertScaleAbs(img, alpha=255.0, beta=0.5)
+
+
+def _optics_fields(optics: Optics, h: int, w: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """(multiplier h/8 x w/8 x 3: white balance x vignetting, additive glare h/8 x w/8 or None).
+
+    All smooth, so made at 1/8 size and resized by the caller.
+    """
+    sh, sw = h // 8 + 1, w // 8 + 1
+    yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
+    yy, xx = yy * (h / sh), xx * (w / sw)
+    mult = np.broadcast_to(np.asarray(optics.wb_gains, np.float32), (sh, sw, 3)).copy()
+    if optics.vignette > 0:
+        r2 = ((xx / w * 2 - 1) ** 2 + (yy / h * 2 - 1) ** 2) / 2
+        mult *= (1 - np.float32(optics.vignette) * np.clip(r2, 0, 1))[..., None]
+    add = None
+    if optics.glare is not None:
+        gx, gy, gs = optics.glare
+        add = (gs * 0.9 * np.exp(-((xx - gx * w) ** 2 + (yy - gy * h) ** 2) / (0.18 * w) ** 2)).astype(np.float32)
+    return mult, add
+
+
+def _tone_rgb(rgb: np.ndarray, lift: float) -> np.ndarray:
+    """`night_tone` (then `shadow_lift`) applied to each pixel's brightest channel, the other two scaled
+    alike: a lit blue sign stays blue instead of turning cyan-white. rgb: HxWx3 float >= 0."""
+    m = rgb.max(axis=2, keepdims=True)
+    t = shadow_lift(night_tone(m), lift)
+    return rgb * (t / np.maximum(m, np.float32(1e-6)))
+
+
+def _bisect(f, lo: float, hi: float, steps: int = 40) -> float:
+    """The x in [lo, hi] (log scale) where the increasing function f crosses 0 (an end if it does not)."""
+    for _ in range(steps):
+        mid = math.sqrt(lo * hi)
+        if f(mid) < 0:
+            lo = mid
+        else:
+            hi = mid
+    return math.sqrt(lo * hi)
+
+
+def _develop_night(frame: np.ndarray, optics: Optics, exposure: str, rng: np.random.Generator,
+                   target_luma: float | None) -> np.ndarray:
+    """`develop` for a night frame: gain so that the TONED photo's mean luma meets the target."""
+    h, w = frame.shape[:2]
+    mult, add = _optics_fields(optics, h, w)
+    probe = frame[::4, ::4]
+    ph, pw = probe.shape[:2]
+    probe = probe * cv2.resize(mult, (pw, ph), interpolation=cv2.INTER_LINEAR)
+    glare_probe = None
+    if add is not None:
+        glare_probe = cv2.resize(add, (pw, ph), interpolation=cv2.INTER_LINEAR)[..., None]
+    lo, hi = NIGHT_EXPOSURE_TARGETS["dark" if exposure == "dark" else "ok"]
+    target = target_luma if target_luma is not None else float(rng.uniform(lo, hi))
+    # glare is stray light in the lens: it scales with the exposure like the scene does
+    probe_total = probe if glare_probe is None else probe + glare_probe * np.float32(0.15)
+
+    def toned_mean(g: float, a: float) -> float:
+        return float(luma(_tone_rgb(probe_total * np.float32(g), a)).mean()) * 255
+
+    # Night processing meters like HDR: the gain that meets the target mean, unless it would push the
+    # bright areas (lit signs, showroom windows; the top 1% of the frame) past NIGHT_HIGHLIGHT; then
+    # the highlights keep that gain and a lift of the shadows (`shadow_lift`) meets the target instead.
+    gain = _bisect(lambda g: toned_mean(g, 0.0) - target, 1e-3, 1e3)
+    bright = float(np.percentile(luma(probe_total), 99))
+    lift = 0.0
+    if bright > 0 and gain * bright > NIGHT_HIGHLIGHT:
+        gain = NIGHT_HIGHLIGHT / bright
+        lift = _bisect(lambda a: toned_mean(gain, a) - target, 1e-3, MAX_SHADOW_LIFT)
+    gain = np.float32(gain)
+    img = frame * cv2.resize(mult * gain, (w, h), interpolation=cv2.INTER_LINEAR)
+    if add is not None:
+        img += cv2.resize(add * gain * np.float32(0.15), (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
+    if optics.motion_len > 1:
+        img = cv2.filter2D(img, -1, _motion_kernel(optics.motion_len, optics.motion_angle))
+    img = cv2.GaussianBlur(img, (0, 0), max(optics.defocus_sigma, 0.55))
+    # bloom: lamps and lit signs (far over 1 before the tone curve) bleed into their surroundings
+    small = cv2.resize(img, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+    over = np.clip(small - 2.0, 0, 8.0)
+    if over.max() > 0.05:
+        over = cv2.GaussianBlur(over, (0, 0), max(1.0, w / 600))
+        img += cv2.resize(over, (w, h), interpolation=cv2.INTER_LINEAR) * np.float32(0.15)
+    # sensor noise before the tone curve: the dark parts of a night photo are the grainy ones
+    noise = rng.standard_normal((h // 2 + 1, w // 2 + 1, 3), dtype=np.float32) * np.float32(optics.noise_sigma)
+    noise = cv2.resize(noise, (w, h), interpolation=cv2.INTER_NEAREST)
+    noise *= np.float32(0.35) + np.clip(img, 0, 1)
+    img = _tone_rgb(np.maximum(img + noise, 0), lift)
     np.clip(img, 0, 1, out=img)
     return cv2.convertScaleAbs(img, alpha=255.0, beta=0.5)
 

@@ -103,7 +103,7 @@ def acrylic(art: np.ndarray, rng: np.random.Generator, lit: bool) -> Rendered:
     if not lit:
         return Rendered(sprite, None, (pad, pad, w, h))
     glow = cv2.GaussianBlur(face[..., :3] * a[..., None], (0, 0), max(2.0, max(h, w) * 0.06))
-    strength = rng.uniform(0.8, 1.4)
+    strength = rng.uniform(2.0, 4.0)  # like a lit sign face (scenes.common.SIGN_GLOW)
     light = face[..., :3] * a[..., None] * strength + glow * rng.uniform(0.3, 0.7) + a[..., None] * 0.15
     return Rendered(sprite, light.astype(np.float32), (pad, pad, w, h))
 

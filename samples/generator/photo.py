@@ -10,7 +10,7 @@ from samples.generator import camera, defects, draw, people, textures
 from samples.generator.brand import BrandStyle
 from samples.generator.plan import PhotoSpec
 from samples.generator.scene import Rect, Scene
-from samples.generator.scenes import approach, facade, interior
+from samples.generator.scenes import approach, common, facade, interior
 
 BUILDERS = {
     "facade": facade.build,
@@ -109,6 +109,8 @@ def _fallback_host(scene: Scene, surface: str, rng) -> Rect:
 def _compose_scene(spec: PhotoSpec, style: BrandStyle, view: camera.CameraView, rng) -> Scene:
     scene = Scene(view.canvas_w, view.canvas_h, view.layout, rng, night=spec.night, indoor=spec.indoor)
     hosts = BUILDERS[spec.scene](scene, view, style, spec, rng)
+    if spec.night:
+        common.night_lighting(scene, rng)
     scale_at = scene.scale_at
     for kind in spec.defects:
         host = hosts.get(defects.HOST_OF[kind])
@@ -345,11 +347,6 @@ def render_photo(spec: PhotoSpec, style: BrandStyle, out_w: int, out_h: int, rng
         if want is None or truth["logo"]["placement_ok"] == want:
             break
     frame = view.warp(scene.compose())
-    target = None
-    if spec.night:
-        natural = float(camera.luma(np.clip(frame, 0, 1)).mean()) * 255
-        target = float(np.clip(natural * rng.uniform(0.9, 1.3), 14, 60)) if spec.exposure == "ok" \
-            else float(rng.uniform(5, 14))
-    rgb8 = camera.develop(frame, optics, spec.exposure, rng, target_luma=target)
+    rgb8 = camera.develop(frame, optics, spec.exposure, rng, night=spec.night)
     refine_truth(truth, extra, rgb8)
     return RenderedPhoto(camera.encode_jpeg(rgb8, optics.jpeg_quality), truth, extra, rgb8)

@@ -18,6 +18,7 @@ from samples.generator import draw, textures
 
 KEEP_CLEAR = ("sign", "logo", "wrong_mark", "text", "sign_arrow")
 SNAPSHOT = ("logo", "wrong_mark", "text")  # checked for being painted over before they are labelled
+UNLIT_FACE = 0.6  # share of the ambient light an unlit sign face returns at night
 
 
 @dataclass
@@ -76,7 +77,8 @@ class Scene:
         self.wall_host: Rect | None = None  # the main wall area
         self.ceiling_y: float | None = None  # interiors: where the back wall meets the ceiling
         if night and not indoor:
-            self.ambient = float(rng.uniform(0.05, 0.12))
+            # the city's glow; the site's own lights add pools on top (scenes.common.night_lighting)
+            self.ambient = float(rng.uniform(0.025, 0.05))
             self.light[:] = self.ambient
 
     # -- painting -------------------------------------------------------------------
@@ -168,14 +170,16 @@ class Scene:
                        for k in self.keepout)
 
     def darken_unlit_signs(self) -> None:
-        """At night, an unlit sign gets no light from lamps nearby: only the ambient level."""
+        """At night an unlit sign is dark: mounted above the floodlights, it gets only the ambient
+        glow, and a light-box face (translucent, with a dark box behind) returns less of it than
+        the painted wall beside it."""
         if not self.night:
             return
         for item in self.items:
             if item.kind == "sign" and not item.meta.get("lit", True):
                 (x0, y0), (x1, y1) = item.points.min(axis=0), item.points.max(axis=0)
                 region = self.light[max(0, int(y0)):max(0, int(y1) + 1), max(0, int(x0)):max(0, int(x1) + 1)]
-                np.minimum(region, self.ambient, out=region)
+                np.minimum(region, self.ambient * UNLIT_FACE, out=region)
 
     def add_box(self, kind: str, x: float, y: float, w: float, h: float, **meta) -> Item:
         return self.add(kind, [(x, y), (x + w, y), (x + w, y + h), (x, y + h)], **meta)

@@ -13,7 +13,7 @@ from web.db import session
 from web.models import Action, ActionStatus, Audit, Photo, ProofPhoto, PhotoStatus, utcnow
 from web.services.audits import AuditStateError, UploadOutcome, _safe_name, default_due
 from web.services.trail import record
-from web.storage import get_storage
+from web.storage import content_key, get_storage
 
 
 def create_actions(user, audit: Audit) -> list[Action]:
@@ -82,7 +82,9 @@ def add_proof(user, action: Action, data: bytes, name: str) -> UploadOutcome:
         decoded = vision.load_photo(data, name, max_side=512)
     except PhotoError as exc:
         return UploadOutcome(False, name, str(exc))
-    key = get_storage(current_app).put(data, "proofs")
+    store = get_storage(current_app)
+    new_blob = not store.exists(content_key(data, "proofs"))
+    key = store.put(data, "proofs")
     s = session()
     try:
         proof = ProofPhoto(action_id=action.id, storage_key=key, sha256=decoded.sha256, original_name=name,
@@ -96,8 +98,8 @@ def add_proof(user, action: Action, data: bytes, name: str) -> UploadOutcome:
         s.commit()
     except Exception:
         s.rollback()
-        if s.execute(select(ProofPhoto.id).where(ProofPhoto.storage_key == key).limit(1)).first() is None:
-            get_storage(current_app).delete(key)
+        if new_blob:  # only bytes this request added; the database may be down, so do not ask it
+            store.delete(key)
         raise
     enqueue("check_proof", proof.id)
     return UploadOutcome(True, name, "proof queued for checking")

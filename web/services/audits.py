@@ -86,6 +86,7 @@ def add_photo(user, audit: Audit, data: bytes, name: str, area: str | None) -> U
         return UploadOutcome(False, name, str(exc))
     s = session()
     key = None
+    new_blob = False
     try:
         same = s.execute(select(Photo.id).where(Photo.audit_id == audit.id, Photo.sha256 == decoded.sha256)).first()
         if same is not None:
@@ -119,7 +120,7 @@ def add_photo(user, audit: Audit, data: bytes, name: str, area: str | None) -> U
                                           f"({type(exc.orig).__name__}); nothing was kept, please retry")
     except Exception:
         s.rollback()
-        if key is not None:
+        if key is not None and new_blob:  # bytes another photo already had stay, whatever happened
             _delete_if_unreferenced(key)
         raise
     try:

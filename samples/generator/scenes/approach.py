@@ -159,8 +159,6 @@ def build_driveway(scene: Scene, view: CameraView, style: BrandStyle, spec, rng)
         scene.fill(sx + sw / 2 - L.w * 0.005, sy + sh, sx + sw / 2 + L.w * 0.005, post_bottom, (0.5, 0.5, 0.52))
         arrow = ("up", "left", "right")[int(rng.integers(3))]
         common.sign_panel(scene, sx, sy, sw, sh, bg, lines, fg=fg, lit=lit, arrow=arrow)
-        if scene.night:
-            common.lamp(scene, sx + sw / 2, sy - L.h * 0.03, L.w * 0.008, lit)
     # roadside: lawn strip and fence
     if "green" in spec.hosts or rng.random() < 0.5:
         gy = horizon + (L.y1 - horizon) * rng.uniform(0.05, 0.2)

@@ -7,6 +7,13 @@ import numpy as np
 from samples.generator import draw, textures
 from samples.generator.scene import Rect, Scene
 
+# Light given off at night, in the scene's units (a white wall in daylight = 1; the ground under
+# the site's floodlights returns about 0.1-0.3): a lit sign face 10-20 times the lit ground, so it
+# stands out in any exposure (a phone's night processing holds it under white, camera.NIGHT_HIGHLIGHT),
+# and a lamp brighter still (white in every photo).
+SIGN_GLOW = (2.0, 4.0)
+LAMP_GLOW = 8.0
+
 
 def floor(scene: Scene, y_top: float, tex: np.ndarray) -> None:
     """Lay texture `tex` (a top view, any size) on the floor from y_top to the canvas bottom in perspective."""
@@ -100,15 +107,21 @@ def sign_panel(scene: Scene, x: float, y: float, w: float, h: float, bg, lines, 
 
 
 def emit_sign(scene: Scene, face_rgb: np.ndarray, x: float, y: float, bg, rng) -> None:
-    """A lit sign face (HxWx3, text included) glows: the face itself plus a halo around it."""
+    """A lit sign face (HxWx3, text included) glows: the face itself plus a faint halo around it.
+
+    The halo and the light the sign throws on the wall scale with its brightness: a small share
+    of it, so the wall beside a lit sign stays far darker than the sign.
+    """
     h, w = face_rgb.shape[:2]
-    scene.glow(face_rgb * rng.uniform(0.55, 0.9), x, y)
+    strength = rng.uniform(*SIGN_GLOW)
+    scene.glow(face_rgb * strength, x, y)
     pad = int(max(4, h * 0.4))
     inside = np.zeros((h + 2 * pad, w + 2 * pad), np.float32)
     inside[pad:pad + h, pad:pad + w] = 1
     halo = cv2.GaussianBlur(inside, (0, 0), pad / 2) * (1 - inside)
-    scene.glow(halo[..., None] * (np.asarray(bg, np.float32) * 0.35 + 0.08), x - pad, y - pad)
-    scene.light_pool(x + w / 2, y + h * 1.2, max(w, h) * 0.5, 0.2)
+    tint = np.asarray(bg, np.float32) * 0.6 + 0.4 * face_rgb.reshape(-1, 3).mean(axis=0)
+    scene.glow(halo[..., None] * tint * strength * 0.12, x - pad, y - pad)
+    scene.light_pool(x + w / 2, y + h * 1.2, min(w, 3 * h) * 0.5, 0.05 * strength)
 
 
 def lamp(scene: Scene, x: float, y: float, r: float, on: bool) -> None:
@@ -119,8 +132,45 @@ def lamp(scene: Scene, x: float, y: float, r: float, on: bool) -> None:
         g = int(r * 2.5)
         m = draw.ellipse_mask(2 * g, 2 * g, (g, g), (g, g))
         m = cv2.GaussianBlur(m, (0, 0), g / 3)
-        scene.glow(m[..., None] * np.float32((1.0, 0.85, 0.6)) * 0.8, x - g, y - g)
+        scene.glow(m[..., None] * np.float32((1.0, 0.85, 0.6)) * LAMP_GLOW, x - g, y - g)
         scene.light_pool(x, y + r * 6, r * 12, 0.5)
+
+
+def street_lamp(scene: Scene, x: float, y_ground: float, height: float) -> bool:
+    """A lamp post standing at (x, y_ground), lit (night); False when it would cover a sign."""
+    pole_w = max(2.0, height * 0.025)
+    head_y = y_ground - height
+    if not scene.is_free(Rect(x - height * 0.12, head_y - height * 0.08, x + height * 0.12, y_ground)):
+        return False
+    scene.fill(x - pole_w / 2, head_y, x + pole_w / 2, y_ground, (0.3, 0.31, 0.33))
+    lamp(scene, x, head_y, max(2.0, height * 0.06), True)
+    return True
+
+
+def night_lighting(scene: Scene, rng) -> None:
+    """The site's own lights at night, beyond its signs: forecourt floodlights and lamp posts.
+
+    Floodlights out of the frame light the ground and the lower walls in broad pools; signs,
+    roofs and the sky above them get only the city's ambient glow. One or two lamp posts stand
+    where they hide no sign.
+    """
+    if not scene.night or scene.indoor:
+        return
+    L = scene.layout
+    ground = scene.floor_y if scene.floor_y is not None else L.y0 + L.h * 0.7
+    for _ in range(int(rng.integers(2, 5))):  # on the ground
+        scene.light_pool(L.at(rng.uniform(0.0, 1.0), 0)[0], ground + (L.y1 - ground) * rng.uniform(0.1, 0.8),
+                         L.w * rng.uniform(0.2, 0.35), float(rng.uniform(0.25, 0.5)))
+    for _ in range(int(rng.integers(1, 4))):  # washing the lower walls
+        scene.light_pool(L.at(rng.uniform(0.0, 1.0), 0)[0], ground - L.h * rng.uniform(0.02, 0.15),
+                         L.w * rng.uniform(0.12, 0.25), float(rng.uniform(0.15, 0.35)))
+    scale_at = scene.scale_at
+    for _ in range(int(rng.integers(1, 3))):
+        for _try in range(4):
+            y_g = ground + (L.y1 - ground) * rng.uniform(0.02, 0.3)
+            height = L.h * rng.uniform(0.35, 0.55) * scale_at(y_g)
+            if street_lamp(scene, L.at(rng.uniform(0.02, 0.98), 0)[0], y_g, height):
+                break
 
 
 def car(scene: Scene, x: float, y_ground: float, length: float, rng) -> Rect:

@@ -99,9 +99,12 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
     gh = int(ground_y - glass_top)
     glass = textures.glass_panel(gh + 1, int(gx1 - gx0) + 1, rng, scene.sky_rgb, night=scene.night)
     scene.fill(gx0, glass_top, gx1, ground_y, glass)
-    if scene.night and rng.random() < 0.8:  # the showroom is lit inside
-        inside = np.ones((gh + 1, int(gx1 - gx0) + 1, 3), np.float32) * np.float32((0.55, 0.5, 0.4)) * rng.uniform(0.3, 0.7)
-        scene.glow(inside, gx0, glass_top)
+    if scene.night and rng.random() < 0.8:  # the showroom is lit inside: bright under its ceiling lights
+        gw = int(gx1 - gx0) + 1
+        fall = np.linspace(1.0, 0.45, gh + 1, dtype=np.float32)[:, None, None]
+        inside = np.ones((gh + 1, gw, 3), np.float32) * fall * np.float32((0.55, 0.5, 0.4)) * rng.uniform(0.25, 0.55)
+        inside *= (1 + 0.25 * textures.fractal(gh + 1, gw, max(4, gw / 6), rng, 2))[..., None]
+        scene.glow(np.clip(inside, 0, None), gx0, glass_top)
     mull = max(2, int(L.w * 0.006))
     step = L.w * rng.uniform(0.1, 0.18)
     x = gx0
@@ -195,7 +198,8 @@ def build(scene: Scene, view: CameraView, style: BrandStyle, spec, rng) -> dict[
     hosts["floor"] = Rect(L.x0, ground_y + 2, L.x1, L.y1 - 2)
     if scene.night:
         for i in range(int(rng.integers(1, 4))):
-            common.lamp(scene, L.at(rng.uniform(0.05, 0.95), 0)[0], glass_top - band_h * 0.2, L.w * 0.01, lit)
+            # canopy downlights: the building's lights, on whether or not its signs are
+            common.lamp(scene, L.at(rng.uniform(0.05, 0.95), 0)[0], glass_top - band_h * 0.2, L.w * 0.01, True)
     if rng.random() < 0.6:
         common.car(scene, L.at(rng.uniform(-0.1, 0.6), 0)[0], ground_y + (L.y1 - ground_y) * rng.uniform(0.3, 0.9),
                    L.w * rng.uniform(0.25, 0.4), rng)

@@ -18,7 +18,7 @@ from samples.generator import draw, textures
 
 KEEP_CLEAR = ("sign", "logo", "wrong_mark", "text", "sign_arrow")
 SNAPSHOT = ("logo", "wrong_mark", "text")  # checked for being painted over before they are labelled
-UNLIT_FACE = 0.6  # share of the ambient light an unlit sign face returns at night
+UNLIT_FACE = 1.5  # light on an unlit sign at night: at most this many times the ambient (floodlight spill)
 
 
 @dataclass
@@ -170,9 +170,8 @@ class Scene:
                        for k in self.keepout)
 
     def darken_unlit_signs(self) -> None:
-        """At night an unlit sign is dark: mounted above the floodlights, it gets only the ambient
-        glow, and a light-box face (translucent, with a dark box behind) returns less of it than
-        the painted wall beside it."""
+        """At night an unlit sign is dark: mounted above the floodlights and out of the lamps' pools,
+        it gets the city's ambient glow and a little spill (at most UNLIT_FACE x the ambient)."""
         if not self.night:
             return
         for item in self.items:

@@ -17,6 +17,11 @@ from webharness import Api, CeleryWorker, DbView, WebServer, app_env, init_site,
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
+def _analysed(db, photo_id) -> bool:
+    """The photo's results are stored AND its job row says done (the worker commits these one after the other)."""
+    return _photo_state(db, photo_id) == "done" and all(j[1] == "done" for j in _analyse_jobs(db, photo_id))
+
+
 def _photo_state(db: DbView, photo_id: int):
     return db.scalar("SELECT status FROM photos WHERE id = :i", i=photo_id)
 
@@ -59,7 +64,7 @@ def test_worker_killed_mid_analysis_job_completes_on_another_worker(celery_site)
 
     rescuer = CeleryWorker(env, tmp_path, "rescuer").start()
     children.append(rescuer)
-    wait_until(lambda: _photo_state(db, photo_id) == "done", 300,
+    wait_until(lambda: _analysed(db, photo_id), 300,
                f"the job to complete on the rescuer (log: {rescuer.log_path})", interval=1)
     jobs = _analyse_jobs(db, photo_id)
     assert len(jobs) == 1, jobs  # one job, delivered twice
@@ -97,7 +102,7 @@ def test_pool_child_killed_job_is_redelivered_at_once(celery_site):
     for pid in pool:
         os.kill(pid, signal.SIGKILL)  # the OOM killer's way: the master survives, its child does not
     # task_reject_on_worker_lost: requeued at once, no visibility timeout to wait for
-    wait_until(lambda: _photo_state(db, photo_id) == "done", 300, f"redelivery (log: {worker.log_path})", interval=1)
+    wait_until(lambda: _analysed(db, photo_id), 300, f"redelivery (log: {worker.log_path})", interval=1)
     jobs = _analyse_jobs(db, photo_id)
     assert len(jobs) == 1 and jobs[0][1] == "done" and jobs[0][2] >= 2, jobs
     assert db.scalar("SELECT COUNT(*) FROM photo_results WHERE photo_id = :i", i=photo_id) == 1
@@ -236,7 +241,7 @@ def test_failed_job_is_retried_with_backoff(celery_site):
     children.append(worker)
     wait_until(lambda: any(j[1] == "failed" for j in _analyse_jobs(db, photo_id)), 180, "the first attempt to fail")
     assert store.put(data, "photos") == key  # the file is back
-    wait_until(lambda: _photo_state(db, photo_id) == "done", 300, f"the retry (log: {worker.log_path})", interval=1)
+    wait_until(lambda: _analysed(db, photo_id), 300, f"the retry (log: {worker.log_path})", interval=1)
     jobs = _analyse_jobs(db, photo_id)
     assert len(jobs) == 1 and jobs[0][1] == "done" and jobs[0][2] >= 2, jobs
     assert b"Retry in" in worker.log_path.read_bytes()  # Celery's own backoff, not a re-enqueue

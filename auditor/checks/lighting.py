@@ -203,6 +203,29 @@ def region_contrast(gray: np.ndarray, region: Region, ring_scale: float = 0.6) -
     return float(np.percentile(inside, 90)), float(np.median(ring))
 
 
+def far_surroundings(gray: np.ndarray, region: Region, near: float = 1.5, far: float = 4.0) -> float | None:
+    """Median luma of the scene around a sign: a ring from `near` to `far` x the region's height beyond it.
+
+    Text on a light-faced light box sits on its own lit panel, so the near ring is the panel;
+    this ring reaches past the panel to the wall and sky that a lit sign must outshine.
+    """
+    h, w = gray.shape
+    x0, y0, x1, y1 = region.xyxy
+    rh = max(1.0, y1 - y0)
+
+    def box(pad: float):
+        return (int(max(0, x0 - pad)), int(max(0, y0 - pad)), int(min(w, x1 + pad)), int(min(h, y1 + pad)))
+
+    X0, Y0, X1, Y1 = box(far * rh)
+    if X1 - X0 < 3 or Y1 - Y0 < 3:
+        return None
+    mask = np.ones((Y1 - Y0, X1 - X0), bool)
+    a0, b0, a1, b1 = box(near * rh)
+    mask[b0 - Y0:b1 - Y0, a0 - X0:a1 - X0] = False
+    ring = gray[Y0:Y1, X0:X1][mask]
+    return float(np.median(ring)) if ring.size >= 16 else None
+
+
 @register(
     "lighting.signs_lit",
     title_en="Signs lit at night",
@@ -268,13 +291,18 @@ def _judge_signs(ctx: PhotoContext, params: Mapping[str, Any], thresholds) -> tu
         m = region_contrast(gray, region)
         if m is None:
             continue
-        inside, ring = m
+        inside, near = m
+        far = far_surroundings(gray, region)
+        # lit: brighter than what is right around it, or (a light-faced box) than the scene beyond its panel
+        ring = near if far is None else min(near, far)
         contrast = (inside + 10.0) / (ring + 10.0)
         lit = contrast >= params["min_contrast"] and inside >= params["min_luma"]
         findings.append(Finding(
             "lit_sign" if lit else "dark_sign",
             f"{kind} {'lit' if lit else 'not lit'}: brightness {inside:.0f} vs surroundings {ring:.0f} (x{contrast:.1f})",
-            region, measured={"brightness": round(inside, 1), "surroundings": round(ring, 1), "contrast": round(contrast, 2)},
+            region, measured={"brightness": round(inside, 1), "surroundings": round(ring, 1), "contrast": round(contrast, 2),
+                              "near_surroundings": round(near, 1),
+                              "far_surroundings": None if far is None else round(far, 1)},
             thresholds=thresholds, confidence=_conf(abs(contrast - params["min_contrast"]) / params["min_contrast"] * 2),
         ))
     if not findings:

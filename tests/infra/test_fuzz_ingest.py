@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import os
 import struct
-import time
 import tracemalloc
 import zlib
 
@@ -160,7 +159,6 @@ def test_png_decompression_bomb_is_refused_before_decoding():
     bomb = png_bomb(12_000, 12_000)  # 144 MP of zeros in ~150 KB
     assert len(bomb) < 1_000_000
     tracemalloc.start()
-    t0 = time.perf_counter()
     try:
         err = assert_contract(bomb, "bomb.png")
         _, peak = tracemalloc.get_traced_memory()
@@ -168,7 +166,6 @@ def test_png_decompression_bomb_is_refused_before_decoding():
         tracemalloc.stop()
     assert isinstance(err, PhotoError) and "bomb.png" in str(err)
     assert peak < 50_000_000, f"bomb used {peak / 1e6:.0f} MB before being refused"
-    assert time.perf_counter() - t0 < 30
 
 
 def test_png_with_lying_header_dimensions():

@@ -153,10 +153,11 @@ def _progress(iterable=None, total=None, desc: str = ""):
     return tqdm(iterable, total=total, desc=desc, unit="photo", file=sys.stderr, disable=None, leave=False)
 
 
-def _image_files(folder: Path, skip: Path | None = None) -> list[Path]:
+def _image_files(folder: Path, skip: Path | Sequence[Path] | None = None) -> list[Path]:
+    skips = [] if skip is None else [skip] if isinstance(skip, Path) else list(skip)
     files = []
     for p in sorted(folder.rglob("*")):
-        if skip is not None and (p == skip or skip in p.parents):
+        if any(p == s or s in p.parents for s in skips):
             continue
         if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."):
             files.append(p)
@@ -212,8 +213,10 @@ def _write_annotated(out_dir: Path, source: str, photo, results, used: set[str])
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write each photo with its findings drawn into this folder.")
+@click.option("--reference", "reference_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="An approved reference photo of the same view (repeatable); clean.reference compares with it.")
 def check(photos: tuple[Path, ...], brand: str | None, area: str | None, checklist_ref: str | None,
-          as_json: bool, annotate_dir: Path | None) -> None:
+          as_json: bool, annotate_dir: Path | None, reference_paths: tuple[Path, ...]) -> None:
     """Run the vision checks on PHOTO... and print each check's verdict with its evidence.
 
     Without --area every check runs; with it, the checks of the checklist items for that area.
@@ -224,6 +227,7 @@ def check(photos: tuple[Path, ...], brand: str | None, area: str | None, checkli
 
     brand_pack = _load_brand(brand)
     plan = plan_for_area(_load_checklist(checklist_ref, brand_pack), area) if area else plan_all()
+    references = _load_references(reference_paths)
     rejected: list[tuple[str, str]] = []
     out_json: list[dict] = []
     used_names: set[str] = set()
@@ -239,7 +243,8 @@ def check(photos: tuple[Path, ...], brand: str | None, area: str | None, checkli
                 bar.update(1)
         if not loaded:
             continue
-        for analysis in analyse_photos([(p, area) for p in loaded], brand_pack, plan=plan):
+        for analysis in analyse_photos([(p, area) for p in loaded], brand_pack, plan=plan,
+                                       references_for=lambda _area: references):
             bar.update(1)
             written = None
             if annotate_dir is not None:
@@ -259,6 +264,28 @@ def check(photos: tuple[Path, ...], brand: str | None, area: str | None, checkli
                               ensure_ascii=False, indent=2))
     if rejected:
         sys.exit(EXIT_PHOTO)
+
+
+def _load_references(paths: Sequence[Path]) -> tuple:
+    """Reference photos, decoded like any photo; one that cannot be read stops the command (exit 3)."""
+    from auditor.ingest import load_photo
+
+    out = []
+    for path in paths:
+        try:
+            out.append(load_photo(path, source=str(path)))
+        except PhotoError as exc:
+            raise CommandFailed(f"reference photo {path}: {exc.reason}", EXIT_PHOTO) from None
+    return tuple(out)
+
+
+def _references_by_area(folder: Path) -> dict[str, tuple]:
+    """area -> approved reference photos, from FOLDER/<area>/*; other sub-folders are an error."""
+    unknown = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name not in AREAS)
+    if unknown:
+        raise CommandFailed(f"{folder}: sub-folders must be areas ({', '.join(AREAS)}), not {', '.join(unknown)}",
+                            EXIT_USAGE)
+    return {area: _load_references(_image_files(folder / area)) for area in AREAS if (folder / area).is_dir()}
 
 
 def _format_analysis(analysis, annotated: Path | None) -> str:
@@ -297,13 +324,17 @@ def _format_analysis(analysis, annotated: Path | None) -> str:
 @click.option("--checklist", "checklist_ref", default=None, help="Checklist id, id@version or path (default: the brand's).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for report.json and report.html (default: ./audit-<folder name>).")
-def audit(folder: Path, brand: str | None, checklist_ref: str | None, out_dir: Path | None) -> None:
+@click.option("--references", "references_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="The site's approved reference photos, one sub-folder per area (facade/, ...).")
+def audit(folder: Path, brand: str | None, checklist_ref: str | None, out_dir: Path | None,
+          references_dir: Path | None) -> None:
     """Audit a folder of site photos and score it against the checklist.
 
     A photo's area is the name of its first sub-folder (facade/, entrance/, ...) when that
-    is an area, otherwise the area classifier predicts it. Writes OUT/report.json and a
-    self-contained OUT/report.html with the annotated photos. Exits 3 when a photo could
-    not be read (the report is still written, listing it).
+    is an area, otherwise the area classifier predicts it. With --references, each photo is
+    also compared with the approved reference photos of its area (clean.reference). Writes
+    OUT/report.json and a self-contained OUT/report.html with the annotated photos. Exits 3
+    when a photo could not be read (the report is still written, listing it).
     """
     from auditor.annotate import draw_findings, thumbnail
     from auditor.ingest import encode_jpeg, load_photo
@@ -313,7 +344,9 @@ def audit(folder: Path, brand: str | None, checklist_ref: str | None, out_dir: P
 
     folder = folder.resolve()
     out_dir = (out_dir or Path.cwd() / f"audit-{folder.name}").resolve()
-    files = _image_files(folder, skip=out_dir)
+    references_dir = references_dir.resolve() if references_dir else None
+    files = _image_files(folder, skip=[out_dir] + ([references_dir] if references_dir else []))
+    references = _references_by_area(references_dir) if references_dir else {}
     if not files:
         raise CommandFailed(f"{folder}: no photos ({', '.join(IMAGE_SUFFIXES)}) in this folder", EXIT_PHOTO)
     brand_pack = _load_brand(brand)
@@ -335,7 +368,8 @@ def audit(folder: Path, brand: str | None, checklist_ref: str | None, out_dir: P
                 bar.update(1)
         if not loaded:
             continue
-        analyses = analyse_photos(loaded, brand_pack, plan_for=lambda a: plan_for_area(checklist, a))
+        analyses = analyse_photos(loaded, brand_pack, plan_for=lambda a: plan_for_area(checklist, a),
+                                  references_for=lambda a: references.get(a, ()))
         for a in analyses:
             pid = a.photo.source
             thumb = thumbnail(draw_findings(a.photo.rgb, a.results, scale=a.photo.scale), 960)

@@ -97,13 +97,16 @@ def analyse_photos(
     brand: BrandPack,
     plan: Sequence[PlannedCheck] | None = None,
     plan_for=None,
+    references_for=None,
 ) -> list[PhotoAnalysis]:
     """Analyse photos given as (photo, area tag or None).
 
     Either one `plan` for every photo, or `plan_for(area) -> plan` per photo (an audit,
-    where the area decides which checklist items apply).
+    where the area decides which checklist items apply). `references_for(area)` gives the
+    site's approved reference photos of an area (clean.reference compares with them).
     """
-    contexts = [PhotoContext(photo, brand, area) for photo, area in photos]
+    contexts = [PhotoContext(photo, brand, area, references_for(area) if references_for else ())
+                for photo, area in photos]
     plans = [list(plan) if plan is not None else list(plan_for(area)) for _, area in photos]
     return analyse_contexts(contexts, plans)
 

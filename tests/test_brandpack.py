@@ -17,7 +17,7 @@ DEMO = brands_root() / "demo"
 def test_demo_pack_loads():
     b = load_brand(DEFAULT_BRAND)
     assert b.id == "demo" and b.name_zh == "极光汽车" and b.name_en == "AURORA MOTORS"
-    assert b.checklist == "default@1"
+    assert b.checklist == "default@2"
     assert "demo" in list_brands()
     kinds = {l.kind for l in b.current_logos()}
     assert kinds == {"artwork", "photo_day", "photo_night"}

@@ -168,3 +168,18 @@ def test_a_folder_of_versions_loads_the_latest(tmp_path):
     (folder / "2.yaml").write_text(text.replace("version: 1", "version: 2"), encoding="utf-8")
     c = load_checklist(folder)
     assert (c.id, c.version) == ("regional", "2")
+
+
+def test_version_2_only_adds_the_reference_comparison_to_the_cleanliness_items():
+    v1, v2 = load_checklist("default@1"), load_checklist("default@2")
+    assert [i.id for i in v1.items] == [i.id for i in v2.items]
+    for a, b in zip(v1.items, v2.items):
+        added = [c for c in b.checks if c not in a.checks]
+        assert all(c in b.checks for c in a.checks), a.id
+        if a.id in ("EXT-04", "EXT-09"):
+            assert [c.check_id for c in added] == ["clean.reference"]
+            ref, = added
+            defects, = [c for c in a.checks if c.check_id == "clean.defects"]
+            assert dict(ref.params) == dict(defects.params)  # the same defect kinds confirm a change
+        else:
+            assert added == [], a.id

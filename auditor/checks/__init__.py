@@ -20,16 +20,17 @@ Check ids and the `values` keys each one reports (evaluation and scoring read th
 | signage.colour        | delta_e, colour (hex), palette_name                           |
 | signage.directions    | arrow (bool), entrance_text (bool)                            |
 | clean.defects         | clean (bool), kinds (list); findings of a defect kind         |
+| clean.reference       | aligned (bool or None), confirmed (kinds), changed_share, ... |
 | people.detect         | count (int); findings of kind "person" with role, badge       |
 | people.uniform        | uniform_ok (bool or None), roles (list)                       |
 | people.badge          | badge_visible (bool or None), with_badge, without_badge       |
 | area.classify         | area (str), probabilities (dict)                              |
 
 Signals (see `context.py`): `text` (OCR lines), `logo` (logo matches), `net`
-(network outputs).
+(network outputs), `reference_diff` (changes against the approved reference photo).
 """
 from auditor.checks.context import PhotoContext, signal  # noqa: F401
 from auditor.checks.registry import CHECKS, CheckSpec, get_check, register, run_check  # noqa: F401
 
 # Importing the modules registers their checks and signals.
-from auditor.checks import quality, lighting, logo, signage, clean, people, area  # noqa: E402,F401
+from auditor.checks import quality, lighting, logo, signage, clean, reference, people, area  # noqa: E402,F401

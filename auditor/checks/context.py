@@ -7,7 +7,7 @@ outputs) before the checks run.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import cv2
 import numpy as np
@@ -42,10 +42,13 @@ def batch_signal(name: str):
 
 
 class PhotoContext:
-    def __init__(self, photo: Photo, brand: BrandPack, area: str | None = None):
+    """One photo with its brand and area tag, and the site's approved reference photos of that area."""
+
+    def __init__(self, photo: Photo, brand: BrandPack, area: str | None = None, references: Sequence[Photo] = ()):
         self.photo = photo
         self.brand = brand
         self.area = area
+        self.references = tuple(references)
         self._cache: dict[str, Any] = {}
 
     def get(self, name: str) -> Any:

@@ -16,6 +16,8 @@ Everything is plain numpy/OpenCV on RGB uint8 arrays; regions are in `current` p
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -79,14 +81,54 @@ def _scale_h(h_small: np.ndarray, s_ref: float, s_cur: float) -> np.ndarray:
     return np.diag([1 / s_cur, 1 / s_cur, 1.0]) @ h_small @ np.diag([s_ref, s_ref, 1.0])
 
 
-def align(current: np.ndarray, reference: np.ndarray, limits: Mapping[str, float] | None = None) -> Alignment:
-    """Map `reference` onto `current` (both HxWx3 uint8 RGB) if they show the same view."""
+@dataclass(frozen=True, eq=False)
+class Features:
+    """SIFT keypoints of a photo at ALIGN_SIDE: positions, descriptors, the scale and the small size."""
+
+    points: np.ndarray  # Nx2 float32
+    descriptors: np.ndarray | None  # NxD float32
+    scale: float  # small / full size
+    size: tuple[int, int]  # (w, h) of the small image
+
+
+_feature_cache: "OrderedDict[str, Features]" = OrderedDict()
+_cache_lock = threading.Lock()
+FEATURE_CACHE_SIZE = 32
+
+
+def describe(rgb: np.ndarray, key: str | None = None) -> Features:
+    """SIFT features of an RGB photo; with `key` (e.g. its sha256) kept for the next call.
+
+    A site's reference photos are compared with every photo of their area: describing
+    them once per process halves the cost of an alignment.
+    """
+    if key is not None:
+        with _cache_lock:
+            if key in _feature_cache:
+                _feature_cache.move_to_end(key)
+                return _feature_cache[key]
+    gray, s = _gray_small(rgb, ALIGN_SIDE)
+    kps, desc = cv2.SIFT_create(nfeatures=3000).detectAndCompute(gray, None)
+    f = Features(np.float32([k.pt for k in kps]).reshape(-1, 2), desc, s, (gray.shape[1], gray.shape[0]))
+    if key is not None:
+        with _cache_lock:
+            _feature_cache[key] = f
+            while len(_feature_cache) > FEATURE_CACHE_SIZE:
+                _feature_cache.popitem(last=False)
+    return f
+
+
+def align(current: np.ndarray, reference: np.ndarray, limits: Mapping[str, float] | None = None,
+          reference_key: str | None = None) -> Alignment:
+    """Map `reference` onto `current` (both HxWx3 uint8 RGB) if they show the same view.
+
+    `reference_key` (the reference's sha256) caches the reference's features.
+    """
     lim = {**ALIGN_LIMITS, **(limits or {})}
-    g_cur, s_cur = _gray_small(current, ALIGN_SIDE)
-    g_ref, s_ref = _gray_small(reference, ALIGN_SIDE)
-    sift = cv2.SIFT_create(nfeatures=3000)
-    k_cur, d_cur = sift.detectAndCompute(g_cur, None)
-    k_ref, d_ref = sift.detectAndCompute(g_ref, None)
+    f_cur, f_ref = describe(current), describe(reference, reference_key)
+    s_cur, s_ref = f_cur.scale, f_ref.scale
+    d_cur, d_ref = f_cur.descriptors, f_ref.descriptors
+    k_cur, k_ref = f_cur.points, f_ref.points
     if d_cur is None or d_ref is None or len(k_cur) < lim["min_inliers"] or len(k_ref) < lim["min_inliers"]:
         return Alignment(False, "too little texture to align the photos")
     matcher = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 48})
@@ -96,8 +138,8 @@ def align(current: np.ndarray, reference: np.ndarray, limits: Mapping[str, float
     if len(good) < lim["min_inliers"]:
         return Alignment(False, f"too few matching features ({len(good)} < {lim['min_inliers']:g}): not the same view?",
                          measured=measured)
-    src = np.float32([k_ref[m.queryIdx].pt for m in good])
-    dst = np.float32([k_cur[m.trainIdx].pt for m in good])
+    src = k_ref[[m.queryIdx for m in good]]
+    dst = k_cur[[m.trainIdx for m in good]]
     h_small, inl = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, RANSAC_PX, maxIters=5000, confidence=0.999)
     if h_small is None or inl is None:
         return Alignment(False, "no consistent homography: not the same view?", measured=measured)
@@ -108,7 +150,7 @@ def align(current: np.ndarray, reference: np.ndarray, limits: Mapping[str, float
     if n_in < lim["min_inliers"] or n_in / len(good) < lim["min_inlier_ratio"]:
         return Alignment(False, f"too few consistent matches ({n_in} of {len(good)}): not the same view?",
                          measured=measured)
-    hh, ww = g_cur.shape
+    ww, hh = f_cur.size
     hull = cv2.convexHull(dst[inl].reshape(-1, 1, 2))
     hull_share = float(cv2.contourArea(hull) / (hh * ww))
     measured["hull_share"] = round(hull_share, 3)

@@ -49,7 +49,7 @@ def reference_diff(ctx, threshold: float = 15.0, min_share: float = 0.0015) -> R
     best: tuple[Photo, scene_diff.Alignment] | None = None
     failed: scene_diff.Alignment | None = None
     for ref in refs:
-        a = scene_diff.align(ctx.photo.rgb, ref.rgb)
+        a = scene_diff.align(ctx.photo.rgb, ref.rgb, reference_key=ref.sha256)
         if a.ok and (best is None or a.quality > best[1].quality):
             best = (ref, a)
         elif not a.ok and failed is None:

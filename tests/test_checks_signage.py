@@ -157,6 +157,23 @@ def test_find_arrows_finds_arrows_not_boxes_or_discs():
     assert len(arrows) == 1 and arrows[0].xyxy[0] < 200
 
 
+def _chevron(img, x, y, s, colour=255, right=True):
+    pts = np.array([[0, 0], [0.35, 0], [0.85, 0.5], [0.35, 1.0], [0, 1.0], [0.5, 0.5]])
+    if not right:
+        pts[:, 0] = 0.85 - pts[:, 0]
+    cv2.fillPoly(img, [(pts * s + [x, y]).astype(np.int32)], colour)
+
+
+def test_find_arrows_finds_left_and_right_chevrons_not_letters_v_or_a():
+    g = np.full((320, 760), 30, np.uint8)
+    _chevron(g, 40, 40, 110)
+    _chevron(g, 200, 40, 110, right=False)
+    cv2.putText(g, "V A", (380, 150), cv2.FONT_HERSHEY_SIMPLEX, 4, 255, 14)
+    cv2.putText(g, "SERVICE", (40, 280), cv2.FONT_HERSHEY_SIMPLEX, 2.5, 255, 8)
+    arrows = find_arrows(g)
+    assert sorted(round(a.xyxy[0], -1) for a in arrows) == [40, 200]
+
+
 def test_directions_with_entrance_text_and_arrow(brand):
     rgb = np.full((400, 700, 3), 40, np.uint8)
     g = np.zeros((400, 700), np.uint8)

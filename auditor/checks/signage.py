@@ -202,7 +202,8 @@ ENTRANCE_WORDS = ("入口", "出口", "entrance", "exit", "entry", "way in", "wa
 
 def find_arrows(gray: np.ndarray, window: tuple[int, int, int, int] | None = None,
                 min_size_px: float = 12.0) -> list[Region]:
-    """Arrow shapes (a shaft with a triangular head: 7-corner outline, two notches) in `gray`.
+    """Arrow shapes in `gray`: block arrows (a shaft with a triangular head: 7-corner outline,
+    two notches) and chevrons pointing left or right (a thick '>' as on wayfinding signs).
 
     `gray` is HxW uint8; `window` (xyxy) limits the search. Light-on-dark and dark-on-light
     arrows are both looked for. Returns their boxes in `gray` pixels.
@@ -220,7 +221,7 @@ def find_arrows(gray: np.ndarray, window: tuple[int, int, int, int] | None = Non
             if max(w, h) < min_size_px or w * h > 0.5 * roi.size:
                 continue
             r = Region.from_xywh(x + X0, y + Y0, w, h)
-            if _is_arrow(c) and not any(r.iou(f) > 0.5 for f in found):
+            if (_is_arrow(c) or _is_chevron(c)) and not any(r.iou(f) > 0.5 for f in found):
                 found.append(r)
     return found
 
@@ -256,6 +257,38 @@ def _is_arrow(contour: np.ndarray) -> bool:
     # The two notches sit side by side (where the head meets the shaft): close to each other.
     p1, p2 = approx[deep[0][2]][0], approx[deep[1][2]][0]
     return float(np.hypot(*(p1 - p2))) < 0.8 * size
+
+
+def _is_chevron(contour: np.ndarray) -> bool:
+    """A thick chevron pointing left or right: 6 corners of which 5 on the convex hull (the outer
+    tip and the four arm ends), one deep notch (the inner tip) on the line from the outer tip to
+    the middle of the open side, solidity 0.3..0.8. Chevrons pointing up or down are not taken:
+    they are the letters V and A in sign text."""
+    peri = cv2.arcLength(contour, True)
+    approx = cv2.approxPolyDP(contour, 0.03 * peri, True)[:, 0].astype(np.float64)
+    if len(approx) != 6:
+        return False
+    hull_idx = cv2.convexHull(approx.astype(np.float32), returnPoints=False)
+    if hull_idx is None or len(hull_idx) != 5:
+        return False
+    area = cv2.contourArea(contour)
+    hull_area = cv2.contourArea(cv2.convexHull(contour))
+    if hull_area <= 0 or not 0.3 <= area / hull_area <= 0.8:
+        return False
+    inner = int(next(i for i in range(6) if i not in set(hull_idx.ravel().tolist())))
+    tip = approx[(inner + 3) % 6]  # opposite the notch on the outline
+    ends = (approx[(inner + 1) % 6], approx[(inner + 5) % 6], approx[(inner + 2) % 6], approx[(inner + 4) % 6])
+    open_mid = (ends[0] + ends[1]) / 2
+    axis = tip - open_mid
+    length = float(np.hypot(*axis))
+    x, y, w, h = cv2.boundingRect(contour)
+    if length < 0.4 * max(w, h) or abs(axis[0]) < 2.0 * abs(axis[1]):
+        return False  # points up or down, or too shallow to read as a chevron
+    # The notch lies between the tip and the open side, near the axis, well inside the shape.
+    rel = float(np.dot(approx[inner] - open_mid, axis) / (length ** 2))
+    d = approx[inner] - open_mid
+    off = float(abs(axis[0] * d[1] - axis[1] * d[0]) / length)
+    return 0.15 <= rel <= 0.85 and off < 0.2 * max(w, h)
 
 
 @register(

@@ -109,6 +109,32 @@ def test_daylight_is_not_night(brand):
     assert run_check("lighting.night", context(brand, textured())).values["night"] is False
 
 
+def twilight_or_signboard(signboard: bool, lamps: bool, h=480, w=640) -> np.ndarray:
+    """A deep blue top third over a dim street: a smooth dusk sky, or a blue signboard with white letters."""
+    rgb = textured(h, w, mean=70 if signboard else 40, spread=15, seed=5).astype(np.float32)
+    top = h // 3
+    ramp = np.linspace(0.6, 1.0, top, dtype=np.float32)[:, None, None]
+    rgb[:top] = np.array([20, 45, 110], np.float32) * ramp  # deep blue, OpenCV hue ~110
+    if signboard:
+        for i, x in enumerate(range(20, w - 80, 90)):
+            cv2.putText(rgb, "AURORA"[i % 6], (x, top - 40), cv2.FONT_HERSHEY_SIMPLEX, 3, (245, 245, 245), 9)
+    if lamps:
+        for x in (120, 520):
+            cv2.circle(rgb, (x, h // 2), 18, (255, 235, 190), -1)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def test_smooth_blue_dusk_sky_with_lamps_is_night(brand):
+    r = run_check("lighting.night", context(brand, twilight_or_signboard(signboard=False, lamps=True)))
+    assert r.values["night"] is True and "twilight" in r.message, r.message
+
+
+@pytest.mark.parametrize("signboard, lamps", [(True, True), (False, False)])
+def test_a_blue_signboard_or_an_unlit_blue_top_is_not_twilight(brand, signboard, lamps):
+    r = run_check("lighting.night", context(brand, twilight_or_signboard(signboard, lamps)))
+    assert "twilight" not in r.message, r.message
+
+
 def test_exif_time_decides_when_present(brand):
     rgb = dark_indoor()
     late = run_check("lighting.night", context(brand, rgb, taken_at=datetime(2026, 1, 5, 22, 30)))

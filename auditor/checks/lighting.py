@@ -16,6 +16,7 @@ from auditor.checks.registry import register
 from auditor.types import CheckResult, Finding, Region, Verdict
 
 STATS_SIDE = 256
+EDGE_GRADIENT = 60.0  # Sobel magnitude (luma units) of a strong edge at STATS_SIDE
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,13 @@ class LumaStats:
     p50: float
     p95: float
     p995: float
+    p999: float  # the brightest 0.1%: small lamps show here
     clipped: float  # share of pixels >= 250
     top_mean: float  # mean of the top third (sky or ceiling)
     top_band_mean: float  # mean of the top fifth
     top_hue: float  # median OpenCV hue (0..180) of the top third
     top_saturation: float  # mean saturation (0..255) of the top third
+    top_edges: float  # share of the top third with strong luma gradients (a sky has few; a signboard many)
 
 
 def luma_stats(ctx: PhotoContext) -> LumaStats:
@@ -43,12 +46,14 @@ def luma_stats(ctx: PhotoContext) -> LumaStats:
         g = small.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
         h = max(1, g.shape[0] // 3)
         hsv = cv2.cvtColor(np.ascontiguousarray(small[:h]), cv2.COLOR_RGB2HSV)
-        p5, p50, p95, p995 = np.percentile(g, [5, 50, 95, 99.5])
+        p5, p50, p95, p995, p999 = np.percentile(g, [5, 50, 95, 99.5, 99.9])
+        grad = cv2.magnitude(cv2.Sobel(g[:h], cv2.CV_32F, 1, 0), cv2.Sobel(g[:h], cv2.CV_32F, 0, 1))
         ctx._cache["_luma_stats"] = LumaStats(
-            mean=float(g.mean()), p5=float(p5), p50=float(p50), p95=float(p95), p995=float(p995),
+            mean=float(g.mean()), p5=float(p5), p50=float(p50), p95=float(p95), p995=float(p995), p999=float(p999),
             clipped=float(np.mean(g >= 250)), top_mean=float(g[:h].mean()),
             top_band_mean=float(g[: max(1, g.shape[0] // 5)].mean()),
             top_hue=float(np.median(hsv[..., 0])), top_saturation=float(hsv[..., 1].mean()),
+            top_edges=float(np.mean(grad > EDGE_GRADIENT)),
         )
     return ctx._cache["_luma_stats"]
 
@@ -109,7 +114,8 @@ def night_evidence(ctx: PhotoContext, params: Mapping[str, Any]) -> tuple[bool, 
     top_ratio = st.top_mean / max(st.mean, 1.0)
     measured: dict[str, Any] = {"mean_luma": round(st.mean, 1), "top_mean_luma": round(st.top_mean, 1),
                                 "top_ratio": round(top_ratio, 3), "top_band_luma": round(st.top_band_mean, 1),
-                                "p995": round(st.p995, 1)}
+                                "p995": round(st.p995, 1), "p999": round(st.p999, 1),
+                                "top_edges": round(st.top_edges, 3)}
     taken = ctx.photo.exif.taken_at
     if taken is not None:
         measured["exif_hour"] = taken.hour
@@ -122,8 +128,11 @@ def night_evidence(ctx: PhotoContext, params: Mapping[str, Any]) -> tuple[bool, 
     # an underexposed or dark indoor frame is dark all over, or bright at its top (ceiling lights).
     lamps_under_dark_sky = (st.mean < params["night_max_mean"] and top_ratio < params["night_max_top_ratio"]
                             and st.p995 >= params["night_min_p995"])
+    # A deep blue top is a twilight sky only when it is smooth (a blue signboard is not) and
+    # something in view is lit (an underexposed day photo has no light source).
     twilight_sky = (st.top_mean < params["twilight_max_top_mean"] and st.top_saturation > params["twilight_min_saturation"]
-                    and params["twilight_hue"][0] <= st.top_hue <= params["twilight_hue"][1])
+                    and params["twilight_hue"][0] <= st.top_hue <= params["twilight_hue"][1]
+                    and st.top_edges < params["twilight_max_top_edges"] and st.p999 >= params["twilight_min_p999"])
     black_sky_with_lamps = (st.top_band_mean < params["black_sky_max_luma"] and st.p995 >= params["night_min_p995"]
                             and st.mean < params["night_max_mean"])
     if lamps_under_dark_sky or black_sky_with_lamps:
@@ -151,6 +160,8 @@ def night_evidence(ctx: PhotoContext, params: Mapping[str, Any]) -> tuple[bool, 
         "twilight_max_top_mean": 70.0,
         "twilight_min_saturation": 100.0,
         "twilight_hue": [95, 135],  # OpenCV hue of a blue sky
+        "twilight_max_top_edges": 0.2,  # share of strong gradients in the top third
+        "twilight_min_p999": 90.0,  # some light in view, however small
         "night_from_hour": 19,
         "night_until_hour": 6,
         "day_from_hour": 8,

@@ -1,6 +1,7 @@
 """Web benchmarks: upload -> all verdicts for a 50-photo audit; page loads with 1,000 audits.
 
-    .venv/bin/python -m web.bench [--photos 50] [--audits 1000] [--threads 1] [--megabytes 4]
+    .venv/bin/python -m web.bench [--photos 50] [--audits 1000] [--threads 1] [--megabytes 4] [--batch-size N]
+    .venv/bin/python -m web.bench --batching 8     # analysis only: N photos in one batch vs one by one
 
 Runs in a temporary data folder (SQLite, embedded queue with real worker threads) and
 prints one JSON object. Photos: samples/demo when present (re-encoded at full size to
@@ -106,6 +107,36 @@ def bench_audit(app, n_photos: int, megabytes: float) -> dict:
             "score": p["score"]}
 
 
+def bench_batching(n: int) -> dict:
+    """Seconds to analyse n demo photos one at a time and as one batch (vision.analyse_batch),
+    on whatever device the network runs (the number that decides AUDITOR_BATCH_SIZE)."""
+    from auditor import inference
+    from auditor.brandpack import list_brands
+    from auditor.checklist import list_checklists, load_checklist
+    from web import vision
+
+    photos = [(vision.load_photo(data, name), area or "facade") for name, data, area in demo_photos(n)]
+    brand_ref, checklist_ref = list_brands()[0], load_checklist(list_checklists()[0]).ref
+    items = [(p, area, brand_ref, checklist_ref) for p, area in photos]
+    vision.analyse_batch(items[:1])  # load the models first
+    t0 = time.perf_counter()
+    for item in items:
+        vision.analyse_batch([item])
+    single = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    vision.analyse_batch(items)
+    batched = time.perf_counter() - t0
+    return {"photos": n, "device": str(inference.get_model().device), "one_at_a_time_s": round(single, 2),
+            "one_batch_s": round(batched, 2), "speedup": round(single / max(batched, 1e-9), 2)}
+
+
+def demo_photos(n: int) -> list[tuple[str, bytes, str | None]]:
+    repo = Path(__file__).resolve().parent.parent
+    entries = json.loads((repo / "samples" / "demo" / "labels.json").read_text(encoding="utf-8"))["photos"]
+    return [(e["file"], (repo / "samples" / "demo" / e["file"]).read_bytes(), e.get("area"))
+            for e in (entries * (n // max(1, len(entries)) + 1))[:n]]
+
+
 def populate(app, template_audit_id: int, n_audits: int) -> None:
     """Copy the analysed audit into n approved audits spread over sites and 12 months (rows only)."""
     from sqlalchemy import insert, select
@@ -196,9 +227,15 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=1, help="embedded worker threads")
     ap.add_argument("--megabytes", type=float, default=4.0)
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--batch-size", type=int, default=0, help="AUDITOR_BATCH_SIZE for the worker (0: automatic)")
+    ap.add_argument("--batching", type=int, default=0,
+                    help="only time N photos analysed one by one vs in one batch, then exit")
     ap.add_argument("--reuse", action="store_true",
                     help="time the pages only, on a data dir an earlier run filled (audit #1 is the 50-photo one)")
     args = ap.parse_args(argv)
+    if args.batching:
+        print(json.dumps({"batching": bench_batching(args.batching), "loadavg": os.getloadavg()}, indent=1))
+        return
 
     from web import create_app
     from web.cli import init_db
@@ -206,7 +243,7 @@ def main(argv=None) -> None:
     from web.jobs.queue import start_embedded_worker
 
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="web-bench-")
-    app = create_app({"DATA_DIR": data_dir, "QUEUE": "embedded", "SECRET_KEY": "bench",
+    app = create_app({"DATA_DIR": data_dir, "QUEUE": "embedded", "SECRET_KEY": "bench", "BATCH_SIZE": args.batch_size,
                       "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{Path(data_dir) / 'audit.db'}"})
     with app.app_context():
         init_db(app)
@@ -216,7 +253,8 @@ def main(argv=None) -> None:
         return
     start_embedded_worker(app, threads=args.threads)
     result = {"machine": {"cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg()},
-              "database": app.config["DATABASE_URL"].split(":")[0], "worker_threads": args.threads}
+              "database": app.config["DATABASE_URL"].split(":")[0], "worker_threads": args.threads,
+              "batch_size": args.batch_size or "auto"}
     result["audit_50"] = bench_audit(app, args.photos, args.megabytes)
     with app.app_context():
         t0 = time.perf_counter()

@@ -29,9 +29,15 @@ def config_from_env(instance_path: str) -> dict:
         "EXIF_MAX_DAYS": float(os.environ.get("EXIF_MAX_DAYS", 2)),
         "GPS_MAX_KM": float(os.environ.get("GPS_MAX_KM", 2)),
         "PHASH_MAX_DISTANCE": int(os.environ.get("PHASH_MAX_DISTANCE", 6)),
+        # Days a dealer gets to fix a failed item, unless the head office sets a date on approval.
+        "ACTION_DUE_DAYS": int(os.environ.get("ACTION_DUE_DAYS", 30)),
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL"),
         "S3_BUCKET": os.environ.get("S3_BUCKET", "dealer-audit"),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # Photos one worker analyses together; 0 = automatic (8 with CUDA, 1 on CPU).
+        "BATCH_SIZE": int(os.environ.get("AUDITOR_BATCH_SIZE") or 0),
+        # A batch's claim on its photo jobs; after this a job's own message may take it over.
+        "BATCH_LEASE_S": float(os.environ.get("AUDITOR_BATCH_LEASE_S") or 900),
     }
 
 

@@ -339,6 +339,11 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Who runs it now (web.jobs.claims): the job whose message leads the batch, the claim's token
+    # (only its holder records the outcome) and when an abandoned claim may be taken over.
+    batch_lead: Mapped[int | None] = mapped_column(Integer, index=True)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class TrailEntry(Base):

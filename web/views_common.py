@@ -1,7 +1,7 @@
 """What every page shares: the home redirect, the language switch, error pages, template helpers."""
 from __future__ import annotations
 
-from flask import Flask, abort, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, Response, abort, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -36,6 +36,21 @@ FLAG_LABELS = {
 }
 ROLE_LABELS = {"auditor": _l("Auditor"), "head_office": _l("Head office"), "dealer": _l("Dealer"),
                "admin": _l("Administrator")}
+
+
+def jpeg_response(render) -> Response:
+    """Every image route's answer: `render()` -> JPEG bytes, served privately cacheable; a stored
+    file that is gone or that the library cannot decode is a 404 (with the reason), never a 500."""
+    from auditor.errors import AuditorError
+    from web.storage import BlobNotFound
+
+    try:
+        data = render()
+    except (AuditorError, BlobNotFound) as exc:
+        abort(404, str(exc))
+    resp = Response(data, mimetype="image/jpeg")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp
 
 
 def item_text(checklist_ref: str, item_id: str) -> str:

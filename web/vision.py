@@ -53,6 +53,48 @@ def analyse(photo, area: str | None, brand_ref: str, checklist_ref: str):
     return analyse_photos([(photo, area)], brand(brand_ref), plan_for=lambda a: plan_for_area(cl, a))[0]
 
 
+def analyse_batch(items: Sequence[tuple[Any, str | None, str, str]]) -> list:
+    """Analyse several photos, given as (photo, area, brand_ref, checklist_ref), in one network pass
+    per (brand pack, checklist) group: the library's batched path (pipeline.analyse_photos ->
+    inference.run_net). Returns one PhotoAnalysis or the Exception it raised per item, in order:
+    when a group's batched pass fails, each of its photos is analysed alone, so a bad photo fails
+    only itself."""
+    from collections import defaultdict
+
+    from auditor.pipeline import analyse_photos, plan_for_area
+
+    out: list = [None] * len(items)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, (_photo, _area, brand_ref, checklist_ref) in enumerate(items):
+        groups[(brand_ref, checklist_ref)].append(i)
+    for (brand_ref, checklist_ref), idx in groups.items():
+        try:
+            cl = checklist(checklist_ref)
+            done = analyse_photos([(items[i][0], items[i][1]) for i in idx], brand(brand_ref),
+                                  plan_for=lambda a, cl=cl: plan_for_area(cl, a))
+            for i, analysis in zip(idx, done):
+                out[i] = analysis
+        except Exception as exc:
+            if len(idx) == 1:
+                out[idx[0]] = exc
+                continue
+            for i in idx:
+                try:
+                    out[i] = analyse(*items[i])
+                except Exception as one_exc:
+                    out[i] = one_exc
+    return out
+
+
+@lru_cache(maxsize=1)
+def default_batch_size() -> int:
+    """Photos per analysis batch when AUDITOR_BATCH_SIZE is unset: 8 where the network runs on a GPU
+    (one forward pass for many photos pays), 1 on CPU (measured: batching gains nothing there)."""
+    from auditor import inference
+
+    return 8 if inference.get_model().device.type == "cuda" else 1
+
+
 def analyse_for_item(photo, area: str | None, brand_ref: str, checklist_ref: str, item_id: str):
     """The checks bound to one checklist item (a dealer's proof photo) -> PhotoAnalysis."""
     from auditor.pipeline import QUALITY_CHECK, PlannedCheck, analyse_photos

@@ -1,6 +1,7 @@
 """`celery worker` for the fault tests, with optional injected slowness before each analysis.
 
-INFRA_SLOW_ANALYSIS_S=N makes web.vision.analyse sleep N seconds first (so a test can kill the
+INFRA_SLOW_ANALYSIS_S=N makes web.vision.analyse_batch (every photo job's analysis, a batch of one
+or more photos) sleep N seconds first (so a test can kill the
 worker while a job is certainly running); with INFRA_SLOW_ONCE_FILE only the first run sleeps
 (the file marks that it happened), so the redelivered job then runs at full speed. The real
 analysis always runs afterwards; nothing is stubbed.
@@ -19,17 +20,17 @@ def _install_slowness() -> None:
     once = os.environ.get("INFRA_SLOW_ONCE_FILE")
     from web import vision
 
-    real = vision.analyse
+    real = vision.analyse_batch
 
-    def slow_analyse(*args, **kwargs):
+    def slow_analyse_batch(items, *args, **kwargs):
         if not once or not os.path.exists(once):
             if once:
                 open(once, "w").close()
-            print(f"[slow_worker] analysis starts, sleeping {delay} s first", flush=True)
+            print(f"[slow_worker] analysis starts ({len(items)} photo(s)), sleeping {delay} s first", flush=True)
             time.sleep(delay)
-        return real(*args, **kwargs)
+        return real(items, *args, **kwargs)
 
-    vision.analyse = slow_analyse
+    vision.analyse_batch = slow_analyse_batch
 
 
 if __name__ == "__main__":

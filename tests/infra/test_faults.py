@@ -75,6 +75,45 @@ def test_worker_killed_mid_analysis_job_completes_on_another_worker(celery_site)
                "the audit score")
 
 
+def test_worker_killed_mid_batch_hands_back_every_photo(celery_site):
+    """AUDITOR_BATCH_SIZE=4: one worker claims four photo jobs (one photo's file is corrupt) and is
+    SIGKILLed inside the batched analysis; another worker finishes all four, once each."""
+    from web.storage import LocalStorage
+
+    env, api, db, children, tmp_path, _redis = celery_site
+    batch_env = dict(env, AUDITOR_BATCH_SIZE="4")
+    audit_id = api.new_audit()
+    r = api.upload(audit_id, [(f"batch-{i}.jpg", photo(500 + i)) for i in range(4)])
+    assert r.status_code == 200, r.text
+    ids = [x["photo_id"] for x in r.json()["results"]]
+    store = LocalStorage(tmp_path / "data" / "blobs")
+    bad_key = db.scalar("SELECT storage_key FROM photos WHERE id = :i", i=ids[2])
+    store.put_as(bad_key, store.get(bad_key)[:200])  # truncated on disk: this photo can never be analysed
+
+    doomed = CeleryWorker(batch_env, tmp_path, "batch-doomed", slow_s=600).start()
+    children.append(doomed)
+    wait_until(lambda: b"[slow_worker] analysis starts (3 photo(s))" in doomed.log_path.read_bytes(), 180,
+               f"the doomed worker to be inside a batch (log: {doomed.log_path})")
+    good = [ids[0], ids[1], ids[3]]
+    assert all(j[1] == "running" for i in good for j in _analyse_jobs(db, i))
+    assert _photo_state(db, ids[2]) == "error"  # settled before the analysis: a bad file fails alone
+    doomed.kill()
+
+    rescuer = CeleryWorker(batch_env, tmp_path, "batch-rescuer").start()
+    children.append(rescuer)
+    wait_until(lambda: all(_photo_state(db, i) in ("done", "error") for i in ids)
+               and all(j[1] == "done" for i in ids for j in _analyse_jobs(db, i)), 300,
+               f"the batch to complete on the rescuer (log: {rescuer.log_path})", interval=1)
+    assert [_photo_state(db, i) for i in ids] == ["done", "done", "error", "done"]
+    for i in ids:
+        jobs = _analyse_jobs(db, i)
+        # the good ones: claimed by the dead batch, then by the rescuer; the bad one settled once
+        assert len(jobs) == 1 and (jobs[0][2] >= 2 if i in good else jobs[0][2] == 1), jobs
+        assert db.scalar("SELECT COUNT(*) FROM photo_results WHERE photo_id = :i", i=i) == (1 if i in good else 0)
+    wait_until(lambda: db.scalar("SELECT score_total FROM audits WHERE id = :i", i=audit_id) is not None, 180,
+               "the audit score")
+
+
 def _children_of(pid: int) -> list[int]:
     out = []
     for entry in os.listdir("/proc"):

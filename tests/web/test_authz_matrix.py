@@ -52,7 +52,7 @@ STATIC_ROUTES = {
     "/audits/new": ("roles", {"admin", "auditor", "auditor2"}),
     "/review": ("roles", HO), "/dashboard": ("roles", HO), "/dashboard/data.json": ("roles", HO),
     "/export/scores.csv": ("roles", HO), "/export/findings.csv": ("roles", HO), "/export/labels.zip": ("roles", HO),
-    "/dealer": ("any", None), "/admin/": ("roles", {"admin"}),
+    "/dealer": ("any", None), "/admin/": ("roles", {"admin"}), "/admin/users/1": ("roles", {"admin"}),
     "/api/v1/openapi.json": ("public", None), "/api/v1/me": ("api", None), "/api/v1/sites": ("api", None),
     "/api/v1/audits": ("api", None), "/api/v1/actions": ("api", None),
 }
@@ -145,6 +145,7 @@ def _post_cases(w):
         (f"/actions/{w.xa}/verify", others_of_a | {"dealer"}, None),
         (f"/actions/{w.xc}/verify", {"auditor", "dealer", "dealer2"}, None),
         ("/admin/users", {"head", "auditor", "dealer"}, None),
+        ("/admin/users/1", {"head", "auditor", "dealer"}, None),
         ("/admin/regions", {"head", "auditor", "dealer"}, None),
         ("/admin/dealers", {"head", "auditor", "dealer"}, None),
         ("/admin/sites", {"head", "auditor", "dealer"}, None),
@@ -189,7 +190,8 @@ def test_post_matrix_refuses(world_app, role):
                 url, data={"photos": []}, headers=headers)
         else:
             r = client.post(url, data={"csrf_token": token, "status": "pass", "reason": "x", "answer": "yes",
-                                       "comment": "x", "decision": "verify", "u-username": "x", "r-code": "X"})
+                                       "comment": "x", "decision": "verify", "u-username": "x", "r-code": "X",
+                                       "e-role": "admin", "e-active": "y", "e-password": "matrix-pass-123"})
         if r.status_code not in DENIED:
             failures.append(f"{role} POST {url}: {r.status_code}")
     assert not failures, "\n".join(failures)
@@ -204,7 +206,8 @@ def _state(app, w):
         s = get_db(app).session()
         return ([(a.id, a.status, a.score_total) for a in s.query(Audit).order_by(Audit.id)],
                 [(x.id, x.status) for x in s.query(Action).order_by(Action.id)],
-                s.query(ItemOverride).count(), s.query(ManualAnswer).count(), s.query(User).count())
+                s.query(ItemOverride).count(), s.query(ManualAnswer).count(),
+                [(u.id, u.role, u.active, u.password_hash) for u in s.query(User).order_by(User.id)])
 
 
 def test_dealer_cannot_guess_ids(world_app):

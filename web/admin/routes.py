@@ -1,14 +1,14 @@
 """Admin: users and their scopes, regions, dealers, sites, brand packs and checklist versions."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from wtforms import FloatField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, FloatField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from web import permissions as perm
@@ -27,6 +27,15 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role])
     dealer_id = SelectField(_l("Dealer (dealer users)"), coerce=int, validators=[Optional()])
     region_ids = SelectMultipleField(_l("Regions (auditors)"), coerce=int, validators=[Optional()])
+
+
+class EditUserForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[Length(max=120)])
+    role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role])
+    dealer_id = SelectField(_l("Dealer (dealer users)"), coerce=int, validators=[Optional()])
+    region_ids = SelectMultipleField(_l("Regions (auditors)"), coerce=int, validators=[Optional()])
+    active = BooleanField(_l("Active (may sign in and use API tokens)"))
+    password = PasswordField(_l("New password (leave empty to keep)"), validators=[Optional(), Length(min=10, max=200)])
 
 
 class RegionForm(FlaskForm):
@@ -114,6 +123,57 @@ def add_user():
     else:
         flash(_("Check the form: %(e)s", e="; ".join(f"{k}: {v[0]}" for k, v in form.errors.items())), "bad")
     return redirect(url_for("admin.index"))
+
+
+def _user_scope(u: User) -> dict:
+    return {"role": u.role, "display_name": u.display_name, "active": bool(u.active), "dealer_id": u.dealer_id,
+            "region_ids": sorted(r.id for r in u.regions)}
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@perm.roles_required(Role.ADMIN)
+def edit_user(user_id: int):
+    """Change a user's name, role, scope, password, or deactivate them (sessions and API tokens stop at once)."""
+    s = session()
+    u = s.get(User, user_id)
+    if u is None:
+        abort(404)
+    form = EditUserForm(obj=u, prefix="e")
+    choices = _forms()["user_form"]
+    form.dealer_id.choices, form.region_ids.choices = choices.dealer_id.choices, choices.region_ids.choices
+    if not form.is_submitted():
+        form.dealer_id.data = u.dealer_id or 0
+        form.region_ids.data = [r.id for r in u.regions]
+    elif form.validate():
+        error = _edit_refused(u, form)
+        if error:
+            flash(error, "bad")
+            return redirect(url_for("admin.edit_user", user_id=u.id))
+        before = _user_scope(u)
+        role = form.role.data
+        u.display_name, u.role, u.active = form.display_name.data or "", role, bool(form.active.data)
+        u.dealer_id = form.dealer_id.data if role == Role.DEALER.value else None
+        u.regions = ([s.get(Region, rid) for rid in form.region_ids.data or []] if role == Role.AUDITOR.value else [])
+        after = _user_scope(u)
+        if form.password.data:
+            u.password_hash = hash_password(form.password.data)
+            after["password"] = "changed"
+        record(current_user, "user", u.id, "updated", before, after)
+        s.commit()
+        flash(_("Saved."), "ok")
+        return redirect(url_for("admin.index"))
+    else:
+        flash(_("Check the form: %(e)s", e="; ".join(f"{k}: {v[0]}" for k, v in form.errors.items())), "bad")
+    return render_template("admin/user.html", user=u, form=form)
+
+
+def _edit_refused(u: User, form: EditUserForm) -> str | None:
+    """Why an edit must not be saved: an admin never locks themself out; a dealer user needs a dealer."""
+    if u.id == current_user.id and (form.role.data != Role.ADMIN.value or not form.active.data):
+        return _("You cannot remove your own admin role or deactivate yourself.")
+    if form.role.data == Role.DEALER.value and not form.dealer_id.data:
+        return _("A dealer user needs a dealer.")
+    return None
 
 
 @bp.route("/regions", methods=["POST"])

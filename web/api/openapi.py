@@ -86,8 +86,12 @@ def openapi_document() -> dict:
             "/audits/{audit_id}/approve": {"post": {
                 "summary": "Approve (head office); failed items become dealer actions", "parameters": [_id("audit_id")],
                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {"comment": {"type": "string"}}}}}},
-                "responses": {"200": _json(_ref("Audit")), "409": {"$ref": "#/components/responses/Error"}, **ERRORS}}},
+                    "type": "object", "properties": {"comment": {"type": "string"},
+                                                     "due_date": {"type": "string", "format": "date",
+                                                                  "description": "when the dealer's actions are due "
+                                                                                 "(default: ACTION_DUE_DAYS after today)"}}}}}},
+                "responses": {"200": _json(_ref("Audit")), "400": {"$ref": "#/components/responses/Error"},
+                              "409": {"$ref": "#/components/responses/Error"}, **ERRORS}}},
             "/audits/{audit_id}/return": {"post": {
                 "summary": "Return to the auditor with a comment (head office)", "parameters": [_id("audit_id")],
                 "requestBody": _body({"comment": {"type": "string"}}, ["comment"]),

@@ -209,7 +209,13 @@ def approve(audit_id: int):
     if current_user.role not in (Role.HEAD_OFFICE.value, Role.ADMIN.value):
         abort(403)
     body = request.get_json(silent=True) or {}
-    _state_call(lambda: svc.approve(current_user, a, str(body.get("comment", ""))))
+    due = None
+    if body.get("due_date") is not None:
+        try:
+            due = date.fromisoformat(str(body["due_date"]))
+        except ValueError:
+            abort(400, "due_date: expected YYYY-MM-DD")
+    _state_call(lambda: svc.approve(current_user, a, str(body.get("comment", "")), due))
     return jsonify(audit_json(a))
 
 

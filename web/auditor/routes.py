@@ -12,10 +12,9 @@ from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from auditor.errors import AuditorError
 from web import permissions as perm
 from web.auditor import bp
-from web.views_common import wants_json
+from web.views_common import jpeg_response, wants_json
 from web.auditview import audit_page_data, evidence_shown, evidence_values
 from web.db import session
 from web.models import Audit, BrandPackRef, ChecklistVersion, Photo, PhotoStatus, Role, Site
@@ -96,6 +95,7 @@ def audit(audit_id: int):
         can_edit=perm.can_edit_audit(current_user, a), can_override=perm.can_override(current_user, a),
         can_review=perm.can_review(current_user, a), override_form=OverrideForm(), manual_form=ManualForm(),
         plain_form=PlainForm(), comment_form=CommentForm(), progress=svc.progress(a),
+        default_due=svc.default_due_date(),
     )
 
 
@@ -137,46 +137,52 @@ def progress(audit_id: int):
     return jsonify(p)
 
 
-@bp.route("/audits/<int:audit_id>/items/<item_id>/override", methods=["POST"])
-@login_required
-def override(audit_id: int, item_id: str):
+def _change_item(audit_id: int, item_id: str, allowed, form_cls, apply, invalid: str | None = None,
+                 done: str | None = None):
+    """One checklist item's form (override, manual answer): scope, permission, form, service call, redirect.
+
+    `apply(audit, form)` changes the item; an unknown item is 404, a refused change a flashed
+    message. An invalid form flashes `invalid`, or answers 400 when there is no message for it.
+    """
     a = perm.audit_or_404(audit_id)
-    if not perm.can_override(current_user, a):
+    if not allowed(current_user, a):
         abort(403)
-    form = OverrideForm()
+    back = url_for("auditor.audit", audit_id=a.id, _anchor=f"item-{item_id}")
+    form = form_cls()
     if not form.validate_on_submit():
-        flash(_("An override needs a verdict and a reason."), "bad")
-        return redirect(url_for("auditor.audit", audit_id=a.id, _anchor=f"item-{item_id}"))
+        if invalid is None:
+            abort(400)
+        flash(invalid, "bad")
+        return redirect(back)
     try:
-        svc.set_override(current_user, a, item_id, form.status.data, form.reason.data)
+        apply(a, form)
     except KeyError:
         abort(404)
     except (ValueError, svc.AuditStateError) as exc:
         flash(str(exc), "bad")
         return redirect(url_for("auditor.audit", audit_id=a.id))
     session().commit()
-    flash(_("Verdict of %(item)s overridden.", item=item_id), "ok")
-    return redirect(url_for("auditor.audit", audit_id=a.id, _anchor=f"item-{item_id}"))
+    if done:
+        flash(done, "ok")
+    return redirect(back)
+
+
+@bp.route("/audits/<int:audit_id>/items/<item_id>/override", methods=["POST"])
+@login_required
+def override(audit_id: int, item_id: str):
+    return _change_item(
+        audit_id, item_id, perm.can_override, OverrideForm,
+        lambda a, form: svc.set_override(current_user, a, item_id, form.status.data, form.reason.data),
+        invalid=_("An override needs a verdict and a reason."),
+        done=_("Verdict of %(item)s overridden.", item=item_id))
 
 
 @bp.route("/audits/<int:audit_id>/items/<item_id>/manual", methods=["POST"])
 @login_required
 def manual(audit_id: int, item_id: str):
-    a = perm.audit_or_404(audit_id)
-    if not perm.can_edit_audit(current_user, a):
-        abort(403)
-    form = ManualForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        svc.set_manual_answer(current_user, a, item_id, form.answer.data == "yes", form.note.data or "")
-    except KeyError:
-        abort(404)
-    except (ValueError, svc.AuditStateError) as exc:
-        flash(str(exc), "bad")
-        return redirect(url_for("auditor.audit", audit_id=a.id))
-    session().commit()
-    return redirect(url_for("auditor.audit", audit_id=a.id, _anchor=f"item-{item_id}"))
+    return _change_item(
+        audit_id, item_id, perm.can_edit_audit, ManualForm,
+        lambda a, form: svc.set_manual_answer(current_user, a, item_id, form.answer.data == "yes", form.note.data or ""))
 
 
 @bp.route("/audits/<int:audit_id>/submit", methods=["POST"])
@@ -221,32 +227,20 @@ def photo(photo_id: int):
                            overlay=request.args.get("overlay", "1") != "0")
 
 
-def _jpeg(data: bytes) -> Response:
-    resp = Response(data, mimetype="image/jpeg")
-    resp.headers["Cache-Control"] = "private, max-age=3600"
-    return resp
-
-
 @bp.route("/photos/<int:photo_id>/image.jpg")
 @login_required
 def photo_image(photo_id: int):
     p = perm.photo_or_404(photo_id)
     overlay = request.args.get("overlay", "1") != "0"
-    try:
-        return _jpeg(images.view_image(p.storage_key, p.sha256, svc.photo_results(p) if overlay else None,
-                                       p.original_name, overlay=overlay))
-    except AuditorError as exc:
-        abort(404, str(exc))
+    return jpeg_response(lambda: images.view_image(p.storage_key, p.sha256, svc.photo_results(p) if overlay else None,
+                                                   p.original_name, overlay=overlay))
 
 
 @bp.route("/photos/<int:photo_id>/thumb.jpg")
 @login_required
 def photo_thumb(photo_id: int):
     p = perm.photo_or_404(photo_id)
-    try:
-        return _jpeg(images.thumbnail(p.storage_key, p.sha256, p.original_name))
-    except AuditorError as exc:
-        abort(404, str(exc))
+    return jpeg_response(lambda: images.thumbnail(p.storage_key, p.sha256, p.original_name))
 
 
 @bp.route("/photos/<int:photo_id>/crop.jpg")
@@ -259,7 +253,8 @@ def photo_crop(photo_id: int):
         if r["check_id"] == check_id:
             findings = r.get("findings") or []
             if 0 <= idx < len(findings) and findings[idx].get("region"):
-                return _jpeg(images.crop(p.storage_key, p.sha256, findings[idx]["region"]["xywh"], p.original_name, [r]))
+                region = findings[idx]["region"]["xywh"]
+                return jpeg_response(lambda: images.crop(p.storage_key, p.sha256, region, p.original_name, [r]))
     abort(404)
 
 

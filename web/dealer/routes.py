@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from auditor.errors import AuditorError
 from web import permissions as perm
-from web.auditor.routes import CommentForm, PlainForm, _jpeg
+from web.auditor.routes import CommentForm, PlainForm
+from web.views_common import jpeg_response
 from web.db import session
 from web.dealer import bp
 from web.views_common import wants_json
@@ -123,18 +123,12 @@ def evidence(action_id: int):
     p = _s().get(Photo, a.evidence_photo_id)
     if p is None:
         abort(404)
-    try:
-        return _jpeg(images.crop(p.storage_key, p.sha256, (a.evidence_region or {}).get("xywh"), p.original_name,
-                                 act.evidence_results(a)))
-    except AuditorError as exc:
-        abort(404, str(exc))
+    return jpeg_response(lambda: images.crop(p.storage_key, p.sha256, (a.evidence_region or {}).get("xywh"),
+                                             p.original_name, act.evidence_results(a)))
 
 
 @bp.route("/proofs/<int:proof_id>/image.jpg")
 @login_required
 def proof_image(proof_id: int):
     p = perm.proof_or_404(proof_id)
-    try:
-        return _jpeg(images.view_image(p.storage_key, p.sha256, p.results, p.original_name, overlay=True))
-    except AuditorError as exc:
-        abort(404, str(exc))
+    return jpeg_response(lambda: images.view_image(p.storage_key, p.sha256, p.results, p.original_name, overlay=True))

@@ -9,7 +9,8 @@
   tests and scripts); the same task functions run.
 
 Every job is a row in ``jobs`` first (name, args, status, attempts, error); the backend
-only carries the job id. :func:`execute_job` runs the task named in the row. Task
+only carries the job id. :func:`execute_job` runs the task named in the row; the message
+of a photo job leads a batch of photo jobs (web.jobs.batch, ``AUDITOR_BATCH_SIZE``). Task
 functions are idempotent, so a job that runs twice (a worker killed mid-job, a retry)
 never duplicates results.
 """
@@ -74,6 +75,12 @@ def execute_job(job_id: int, app: Flask | None = None) -> None:
         job = s.get(Job, job_id)
         if job is None:
             log.warning("job %s vanished", job_id)
+            return
+        if job.name == "analyse_photo":  # photo jobs run in batches; the claims keep their state
+            from web.jobs.batch import run_photo_batch
+
+            s.commit()
+            run_photo_batch(app_, job_id)
             return
         if job.status == "done":
             return  # delivered twice: the work is already done

@@ -1,5 +1,8 @@
 """The background task functions. Plain functions of ids: Huey, Celery and tests call them alike.
 
+Photos are analysed in batches (:func:`analyse_photos_job`; web.jobs.batch claims the jobs), a
+single photo being a batch of one.
+
 Each is idempotent: re-running it replaces its own results (one PhotoResult row per
 photo, one score per audit, one result set per proof photo) and never adds duplicates.
 They find the app through :func:`job_context`: the current app when called inside one,
@@ -11,8 +14,12 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 from flask import Flask, current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from auditor.errors import AuditorError
 from web.models import Action, Audit, AuditStatus, Photo, PhotoResult, PhotoStatus, ProofPhoto, utcnow
@@ -44,57 +51,153 @@ def _session(app):
     return app.extensions["db"].session()
 
 
+class AnalysisIncomplete(Exception):
+    """Some photos hit a failure that a retry may cure (storage or database unreachable)."""
+
+
+@dataclass
+class PhotoOutcome:
+    photo_id: int
+    error: str = ""  # why the photo has no results ("" when it has them, or when it no longer exists)
+    transient: bool = False  # a retry may succeed: its job is failed and retried, not done
+
+
 def analyse_photo_job(photo_id: int) -> None:
     """Run the checks the audit's checklist needs on one photo; store results; rescore when done."""
+    (outcome,) = analyse_photos_job([photo_id])
+    if outcome.transient:
+        raise AnalysisIncomplete(outcome.error)
+
+
+def analyse_photos_job(photo_ids: Sequence[int], settle: Callable[[int, str | None], bool] | None = None
+                       ) -> list[PhotoOutcome]:
+    """Analyse photos as one batch (one network pass: vision.analyse_batch) and store each photo's
+    results in its own transaction, so one bad photo never fails the others.
+
+    Idempotent: a photo has at most one PhotoResult row, replaced on re-runs. `settle(photo_id,
+    error_or_None)` runs inside each photo's final transaction (the queue marks its job there);
+    when it returns False the claim was lost and nothing is written for that photo.
+    Returns one outcome per distinct photo id, in order.
+    """
     from web import vision
-    from web.jobs.queue import enqueue
     from web.storage import get_storage
 
+    ids = list(dict.fromkeys(int(i) for i in photo_ids))
     with job_context() as app:
         s = _session(app)
-        photo = s.get(Photo, photo_id)
-        if photo is None:
-            log.warning("analyse_photo_job: photo %s does not exist", photo_id)
-            return
-        audit = photo.audit
-        brand_ref, checklist_ref = audit.brand_pack.ref, audit.checklist_version.ref
-        photo.status, photo.error = PhotoStatus.ANALYSING.value, ""
+        photos = {p.id: p for p in s.execute(select(Photo).where(Photo.id.in_(ids))).scalars()}
+        outcomes = {pid: PhotoOutcome(pid) for pid in ids}
+        for pid in ids:
+            if pid not in photos:
+                log.warning("analyse_photos_job: photo %s does not exist", pid)
+                _settle_alone(s, settle, pid, None)
+        refs = {}
+        for p in photos.values():
+            p.status, p.error = PhotoStatus.ANALYSING.value, ""
+            refs[p.id] = (p.audit_id, p.audit.brand_pack.ref, p.audit.checklist_version.ref)
         s.commit()
-        t0 = time.perf_counter()
-        try:
-            data = get_storage(app).get(photo.storage_key)
-            decoded = vision.load_photo(data, photo.original_name or f"photo {photo.id}")
-            analysis = vision.analyse(decoded, photo.area, brand_ref, checklist_ref)
-        except AuditorError as exc:  # the photo or the configuration is at fault: retrying will not help
-            photo.status, photo.error = PhotoStatus.ERROR.value, str(exc)[:2000]
-            s.commit()
-            _maybe_finish(app, audit.id)
-            return
-        except Exception as exc:
-            photo.status, photo.error = PhotoStatus.ERROR.value, f"analysis failed: {type(exc).__name__}: {exc}"[:2000]
-            s.commit()
-            _maybe_finish(app, audit.id)
-            raise
-        rows = [r.to_dict() for r in analysis.results]
-        try:
-            from web.services.images import prerender_thumbnail
 
-            prerender_thumbnail(photo.sha256, decoded.rgb)
-        except Exception:  # a thumbnail is a convenience: the page makes it on demand otherwise
-            log.exception("thumbnail for photo %s", photo.id)
-        existing = s.query(PhotoResult).filter_by(photo_id=photo.id).one_or_none()
-        if existing is None:
-            existing = PhotoResult(photo_id=photo.id, results=rows)
-            s.add(existing)
-        existing.results = rows
-        existing.predicted_area = analysis.predicted_area
-        existing.predicted_area_confidence = analysis.predicted_area_confidence
-        existing.analysed_at = utcnow()
-        existing.elapsed_ms = (time.perf_counter() - t0) * 1000.0
-        photo.status = PhotoStatus.DONE.value
+        store = get_storage(app)
+        loaded, load_ms = [], {}
+        for pid, p in photos.items():
+            t0 = time.perf_counter()
+            try:
+                decoded = vision.load_photo(store.get(p.storage_key), p.original_name or f"photo {p.id}")
+            except Exception as exc:  # this photo's file: the others go on
+                _record_failure(s, settle, p, outcomes[pid], exc)
+                continue
+            loaded.append((p, decoded))
+            load_ms[pid] = (time.perf_counter() - t0) * 1000.0
+
+        t0 = time.perf_counter()
+        analyses = vision.analyse_batch([(d, p.area, refs[p.id][1], refs[p.id][2]) for p, d in loaded]) if loaded else []
+        share_ms = (time.perf_counter() - t0) * 1000.0 / max(1, len(loaded))
+        for (p, decoded), analysis in zip(loaded, analyses):
+            if isinstance(analysis, Exception):
+                _record_failure(s, settle, p, outcomes[p.id], analysis)
+                continue
+            _prerender(p, decoded)
+            try:
+                _store_result(s, settle, p, analysis, load_ms[p.id] + share_ms)
+            except Exception as exc:  # the database went away mid-batch: retry later
+                log.exception("storing results of photo %s", p.id)
+                s.rollback()
+                _record_failure(s, settle, p, outcomes[p.id], exc)
+
+        retried = {refs[pid][0] for pid, o in outcomes.items() if o.transient and pid in refs}
+        for audit_id in dict.fromkeys(refs[p.id][0] for p in photos.values()):
+            if audit_id in retried:
+                continue  # scored once the retry has its results
+            try:
+                if _maybe_finish(app, audit_id):
+                    from web.jobs.queue import enqueue
+
+                    enqueue("score_audit", audit_id, app=app)
+            except Exception:
+                log.exception("scoring audit %s after its photos", audit_id)
+                s.rollback()
+        return [outcomes[pid] for pid in ids]
+
+
+def _settle_alone(s, settle, photo_id: int, error: str | None) -> None:
+    if settle is not None:
+        settle(photo_id, error)
         s.commit()
-        if _maybe_finish(app, audit.id):
-            enqueue("score_audit", audit.id, app=app)
+
+
+def _record_failure(s, settle, photo: Photo, outcome: PhotoOutcome, exc: Exception) -> None:
+    """The photo gets status error and the reason; its job is done (the photo is at fault: a retry
+    cannot help) or failed (anything else: retried)."""
+    transient = not isinstance(exc, AuditorError)
+    message = str(exc) if not transient else f"analysis failed: {type(exc).__name__}: {exc}"
+    if transient:
+        log.error("photo %s: %s", photo.id, message)
+    try:
+        if settle is not None and not settle(photo.id, message if transient else None):
+            s.rollback()  # no longer ours: the claim's new holder records the outcome
+            return
+        photo.status, photo.error = PhotoStatus.ERROR.value, message[:2000]
+        s.commit()
+    except Exception:  # the database is gone: the job stays claimed, its lead's redelivery takes it back
+        log.exception("recording the failure of photo %s", photo.id)
+        s.rollback()
+        transient = True
+    outcome.error, outcome.transient = message[:2000], transient
+
+
+def _prerender(photo: Photo, decoded) -> None:
+    try:
+        from web.services.images import prerender_thumbnail
+
+        prerender_thumbnail(photo.sha256, decoded.rgb)
+    except Exception:  # a thumbnail is a convenience: the page makes it on demand otherwise
+        log.exception("thumbnail for photo %s", photo.id)
+
+
+def _store_result(s, settle, photo: Photo, analysis, elapsed_ms: float) -> None:
+    """Replace the photo's one PhotoResult row (two writers of one photo: the second updates)."""
+    rows = [r.to_dict() for r in analysis.results]
+    for attempt in (1, 2):
+        try:
+            if settle is not None and not settle(photo.id, None):
+                s.rollback()  # our claim was taken over: its new holder writes the results
+                return
+            existing = s.query(PhotoResult).filter_by(photo_id=photo.id).one_or_none()
+            if existing is None:
+                existing = PhotoResult(photo_id=photo.id, results=rows)
+                s.add(existing)
+            existing.results = rows
+            existing.predicted_area = analysis.predicted_area
+            existing.predicted_area_confidence = analysis.predicted_area_confidence
+            existing.analysed_at = utcnow()
+            existing.elapsed_ms = elapsed_ms
+            photo.status, photo.error = PhotoStatus.DONE.value, ""
+            s.commit()
+            return
+        except IntegrityError:
+            s.rollback()
+            if attempt == 2:
+                raise
 
 
 def _maybe_finish(app, audit_id: int) -> bool:

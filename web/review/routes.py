@@ -6,8 +6,11 @@ import io
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import DateField
+from wtforms.validators import Optional
 
 from web import permissions as perm
 from web.auditor.routes import CommentForm
@@ -32,16 +35,23 @@ def queue():
     return render_template("review/queue.html", waiting=waiting, recent=recent)
 
 
+class ApproveForm(CommentForm):
+    due_date = DateField(_l("Actions due"), validators=[Optional()])
+
+
 @bp.route("/review/<int:audit_id>/approve", methods=["POST"])
 @perm.roles_required(*HO)
 def approve(audit_id: int):
     a = perm.audit_or_404(audit_id)
-    form = CommentForm()
+    form = ApproveForm()
     if not form.validate_on_submit():
+        if form.due_date.errors:
+            flash(_("Not approved: the due date is not a date."), "bad")
+            return redirect(url_for("auditor.audit", audit_id=a.id))
         abort(400)
     try:
-        created = svc.approve(current_user, a, form.comment.data or "")
-    except svc.AuditStateError as exc:
+        created = svc.approve(current_user, a, form.comment.data or "", form.due_date.data)
+    except (ValueError, svc.AuditStateError) as exc:
         flash(str(exc), "bad")
         return redirect(url_for("auditor.audit", audit_id=a.id))
     session().commit()

@@ -1,6 +1,7 @@
 """Improvement actions: failed items of an approved audit, proof photos, verification."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -16,8 +17,9 @@ from web.services.trail import record
 from web.storage import content_key, get_storage
 
 
-def create_actions(user, audit: Audit) -> list[Action]:
-    """One action per failed item (idempotent: an item that has its action keeps it)."""
+def create_actions(user, audit: Audit, due_date: date | None = None) -> list[Action]:
+    """One action per failed item, due on `due_date` (default: the ACTION_DUE_DAYS setting);
+    idempotent: an item that has its action keeps it."""
     s = session()
     existing = {a.item_id for a in s.execute(select(Action).where(Action.audit_id == audit.id)).scalars()}
     created = []
@@ -26,7 +28,7 @@ def create_actions(user, audit: Audit) -> list[Action]:
             continue
         photo_id, region, checks = _evidence(item)
         a = Action(audit_id=audit.id, site_id=audit.site_id, item_id=item["item_id"], evidence_photo_id=photo_id,
-                   evidence_region=region, check_ids=checks, due_date=default_due(audit),
+                   evidence_region=region, check_ids=checks, due_date=due_date or default_due(audit),
                    status=ActionStatus.OPEN.value)
         s.add(a)
         s.flush()

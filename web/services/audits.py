@@ -34,7 +34,7 @@ from web.services.trail import record
 from web.storage import content_key, get_storage
 
 AREAS = ("facade", "entrance", "driveway", "reception", "workshop", "lounge", "staff", "other")
-ACTION_DUE_DAYS = 30
+MAX_DUE_DAYS = 366  # a due date the head office sets lies within a year of the review
 
 
 class AuditStateError(Exception):
@@ -310,19 +310,27 @@ def submit(user, audit: Audit) -> None:
            {"status": audit.status, "score": audit.score_total}, audit_id=audit.id)
 
 
-def approve(user, audit: Audit, comment: str = "") -> list[Action]:
+def approve(user, audit: Audit, comment: str = "", due_date: date | None = None) -> list[Action]:
+    """Approve a submitted audit; its failed items become actions due on `due_date` (None: the
+    ACTION_DUE_DAYS setting after the review). Raises ValueError for a date outside the next year."""
     from web.permissions import can_review
 
     if not can_review(user, audit):
         raise AuditStateError(f"audit is {audit.status}: only a submitted audit can be approved")
+    today = utcnow().date()
+    if due_date is not None and not today <= due_date <= today + timedelta(days=MAX_DUE_DAYS):
+        raise ValueError(f"the due date must lie between {today.isoformat()} and "
+                         f"{(today + timedelta(days=MAX_DUE_DAYS)).isoformat()}")
     rescore(audit)
     audit.status, audit.reviewed_at, audit.reviewer_id = AuditStatus.APPROVED.value, utcnow(), user.id
     audit.review_comment = comment[:4000]
+    due = due_date or default_due(audit)
     record(user, "audit", audit.id, "approved", {"status": AuditStatus.SUBMITTED.value},
-           {"status": audit.status, "comment": comment, "score": audit.score_total}, audit_id=audit.id)
+           {"status": audit.status, "comment": comment, "score": audit.score_total, "actions_due": due.isoformat()},
+           audit_id=audit.id)
     from web.services.actions import create_actions
 
-    return create_actions(user, audit)
+    return create_actions(user, audit, due)
 
 
 def return_audit(user, audit: Audit, comment: str) -> None:
@@ -344,4 +352,9 @@ def photo_results(photo: Photo) -> list[dict]:
 
 
 def default_due(audit: Audit) -> date:
-    return (audit.reviewed_at or utcnow()).date() + timedelta(days=ACTION_DUE_DAYS)
+    """ACTION_DUE_DAYS after the audit's review (today when it has none yet)."""
+    return default_due_date(audit.reviewed_at.date() if audit.reviewed_at else None)
+
+
+def default_due_date(start: date | None = None) -> date:
+    return (start or utcnow().date()) + timedelta(days=int(current_app.config.get("ACTION_DUE_DAYS", 30)))

@@ -244,7 +244,7 @@ def check(photos: tuple[Path, ...], brand: str | None, area: str | None, checkli
         if not loaded:
             continue
         for analysis in analyse_photos([(p, area) for p in loaded], brand_pack, plan=plan,
-                                       references_for=lambda _area: references):
+                                       references=[references] * len(loaded)):
             bar.update(1)
             written = None
             if annotate_dir is not None:
@@ -369,7 +369,7 @@ def audit(folder: Path, brand: str | None, checklist_ref: str | None, out_dir: P
         if not loaded:
             continue
         analyses = analyse_photos(loaded, brand_pack, plan_for=lambda a: plan_for_area(checklist, a),
-                                  references_for=lambda a: references.get(a, ()))
+                                  references=[references.get(a, ()) for _, a in loaded])
         for a in analyses:
             pid = a.photo.source
             thumb = thumbnail(draw_findings(a.photo.rgb, a.results, scale=a.photo.scale), 960)

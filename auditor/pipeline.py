@@ -97,16 +97,18 @@ def analyse_photos(
     brand: BrandPack,
     plan: Sequence[PlannedCheck] | None = None,
     plan_for=None,
-    references_for=None,
+    references: Sequence[Sequence[Photo]] | None = None,
 ) -> list[PhotoAnalysis]:
     """Analyse photos given as (photo, area tag or None).
 
     Either one `plan` for every photo, or `plan_for(area) -> plan` per photo (an audit,
-    where the area decides which checklist items apply). `references_for(area)` gives the
-    site's approved reference photos of an area (clean.reference compares with them).
+    where the area decides which checklist items apply). `references[i]` are the approved
+    reference photos of photo i's view (its site and area); clean.reference compares with them.
     """
-    contexts = [PhotoContext(photo, brand, area, references_for(area) if references_for else ())
-                for photo, area in photos]
+    if references is not None and len(references) != len(photos):
+        raise ValueError(f"{len(references)} reference lists for {len(photos)} photos")
+    refs = references if references is not None else [()] * len(photos)
+    contexts = [PhotoContext(photo, brand, area, r) for (photo, area), r in zip(photos, refs)]
     plans = [list(plan) if plan is not None else list(plan_for(area)) for _, area in photos]
     return analyse_contexts(contexts, plans)
 

@@ -259,6 +259,24 @@ class PhotoResult(Base):
     photo: Mapped[Photo] = relationship(back_populates="result")
 
 
+class ReferencePhoto(Base):
+    """A photo the head office approved as the standard of its view (site + area).
+
+    Later photos of that site and area are compared with it (the library's clean.reference
+    check): what changed since, and whether the change is a defect.
+    """
+
+    __tablename__ = "reference_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    area: Mapped[str] = mapped_column(String(20))
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), unique=True)
+    approved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    photo: Mapped[Photo] = relationship()
+    __table_args__ = (Index("ix_reference_photos_site_area", "site_id", "area"),)
+
+
 class ItemOverride(Base):
     """A person's correction of an item verdict. Kept forever; the newest per item counts."""
 

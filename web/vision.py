@@ -45,18 +45,21 @@ def load_photo(data: bytes, source: str, max_side: int = 2048):
     return _load(data, source, max_side=max_side)
 
 
-def analyse(photo, area: str | None, brand_ref: str, checklist_ref: str):
-    """All checks the checklist needs for a photo of `area` -> PhotoAnalysis."""
+def analyse(photo, area: str | None, brand_ref: str, checklist_ref: str, references: Sequence = ()):
+    """All checks the checklist needs for a photo of `area` -> PhotoAnalysis.
+
+    `references`: decoded approved reference photos of the photo's site and area."""
     from auditor.pipeline import analyse_photos, plan_for_area
 
     cl = checklist(checklist_ref)
-    return analyse_photos([(photo, area)], brand(brand_ref), plan_for=lambda a: plan_for_area(cl, a))[0]
+    return analyse_photos([(photo, area)], brand(brand_ref), plan_for=lambda a: plan_for_area(cl, a),
+                          references=[tuple(references)])[0]
 
 
-def analyse_batch(items: Sequence[tuple[Any, str | None, str, str]]) -> list:
-    """Analyse several photos, given as (photo, area, brand_ref, checklist_ref), in one network pass
-    per (brand pack, checklist) group: the library's batched path (pipeline.analyse_photos ->
-    inference.run_net). Returns one PhotoAnalysis or the Exception it raised per item, in order:
+def analyse_batch(items: Sequence[tuple]) -> list:
+    """Analyse several photos, given as (photo, area, brand_ref, checklist_ref[, references]), in one
+    network pass per (brand pack, checklist) group: the library's batched path (pipeline.analyse_photos
+    -> inference.run_net). Returns one PhotoAnalysis or the Exception it raised per item, in order:
     when a group's batched pass fails, each of its photos is analysed alone, so a bad photo fails
     only itself."""
     from collections import defaultdict
@@ -65,13 +68,14 @@ def analyse_batch(items: Sequence[tuple[Any, str | None, str, str]]) -> list:
 
     out: list = [None] * len(items)
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, (_photo, _area, brand_ref, checklist_ref) in enumerate(items):
-        groups[(brand_ref, checklist_ref)].append(i)
+    for i, item in enumerate(items):
+        groups[(item[2], item[3])].append(i)
     for (brand_ref, checklist_ref), idx in groups.items():
         try:
             cl = checklist(checklist_ref)
             done = analyse_photos([(items[i][0], items[i][1]) for i in idx], brand(brand_ref),
-                                  plan_for=lambda a, cl=cl: plan_for_area(cl, a))
+                                  plan_for=lambda a, cl=cl: plan_for_area(cl, a),
+                                  references=[tuple(items[i][4]) if len(items[i]) > 4 else () for i in idx])
             for i, analysis in zip(idx, done):
                 out[i] = analysis
         except Exception as exc:

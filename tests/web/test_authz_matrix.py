@@ -141,6 +141,8 @@ def _post_cases(w):
         (f"/photos/{w.pb}/retry", {"head", "dealer", "dealer2", "auditor2"}, None),
         (f"/review/{w.B}/approve", {"auditor", "auditor2", "dealer", "dealer2"}, None),
         (f"/review/{w.B}/return", {"auditor", "auditor2", "dealer", "dealer2"}, None),
+        (f"/photos/{w.pa}/reference", {"auditor", "auditor2", "dealer", "dealer2"}, None),
+        (f"/photos/{w.pc}/reference", {"auditor", "auditor2", "dealer", "dealer2"}, None),
         (f"/actions/{w.xa}/proofs", others_of_a | {"auditor", "head"}, None),
         (f"/actions/{w.xa}/verify", others_of_a | {"dealer"}, None),
         (f"/actions/{w.xc}/verify", {"auditor", "dealer", "dealer2"}, None),
@@ -157,6 +159,8 @@ def _post_cases(w):
         (f"/api/v1/audits/{w.B}/submit", {"head", "dealer", "dealer2", "auditor2"}, {}),
         (f"/api/v1/audits/{w.B}/approve", {"auditor", "auditor2", "dealer", "dealer2"}, {}),
         (f"/api/v1/audits/{w.B}/return", {"auditor", "auditor2", "dealer", "dealer2"}, {"comment": "x"}),
+        (f"/api/v1/photos/{w.pa}/reference", {"auditor", "auditor2", "dealer", "dealer2"}, {"action": "approve"}),
+        (f"/api/v1/photos/{w.pc}/reference", {"auditor", "auditor2", "dealer", "dealer2"}, {"action": "approve"}),
         (f"/api/v1/actions/{w.xa}/proofs", others_of_a | {"auditor", "head"}, None),
         (f"/api/v1/actions/{w.xa}/verify", others_of_a | {"dealer"}, {"decision": "verify"}),
         ("/api/v1/audits", {"head", "dealer", "dealer2"}, {"site_id": w.sa}),
@@ -200,13 +204,13 @@ def test_post_matrix_refuses(world_app, role):
 
 def _state(app, w):
     from web.db import get_db
-    from web.models import Action, Audit, ItemOverride, ManualAnswer, User
+    from web.models import Action, Audit, ItemOverride, ManualAnswer, ReferencePhoto, User
 
     with app.app_context():
         s = get_db(app).session()
         return ([(a.id, a.status, a.score_total) for a in s.query(Audit).order_by(Audit.id)],
                 [(x.id, x.status) for x in s.query(Action).order_by(Action.id)],
-                s.query(ItemOverride).count(), s.query(ManualAnswer).count(),
+                s.query(ItemOverride).count(), s.query(ManualAnswer).count(), s.query(ReferencePhoto).count(),
                 [(u.id, u.role, u.active, u.password_hash) for u in s.query(User).order_by(User.id)])
 
 

@@ -98,6 +98,14 @@ def openapi_document() -> dict:
                 "responses": {"200": _json(_ref("Audit")), "409": {"$ref": "#/components/responses/Error"}, **ERRORS}}},
             "/photos/{photo_id}": {"get": {"summary": "A photo with its check results", "parameters": [_id("photo_id")],
                                            "responses": {"200": _json(_ref("Photo")), **ERRORS}}},
+            "/photos/{photo_id}/reference": {"post": {
+                "summary": "Approve the photo as the reference of its site's area, or withdraw it (head office); "
+                           "later photos of that area are compared with it (clean.reference)",
+                "parameters": [_id("photo_id")],
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"action": {"type": "string", "enum": ["approve", "withdraw"]}}}}}},
+                "responses": {"200": _json(_ref("Photo")), "400": {"$ref": "#/components/responses/Error"},
+                              "409": {"$ref": "#/components/responses/Error"}, **ERRORS}}},
             "/actions": {"get": {"summary": "Improvement actions in scope", "responses": {
                 "200": _json({"type": "object", "properties": {"actions": {"type": "array", "items": _ref("Action")}}}),
                 **ERRORS}}},
@@ -152,7 +160,9 @@ def openapi_document() -> dict:
                     "status": {"type": "string", "enum": ["queued", "analysing", "done", "error"]},
                     "error": {"type": "string"}, "sha256": {"type": "string"}, "width": {"type": "integer"},
                     "height": {"type": "integer"}, "flags": {"type": "array", "items": {"type": "object"}},
-                    "results": {"type": "array", "items": _ref("CheckResult")}}},
+                    "results": {"type": "array", "items": _ref("CheckResult")},
+                    "reference": {"type": "boolean", "description": "an approved reference photo of its site's area "
+                                                                    "(single-photo responses)"}}},
                 "CheckResult": {"type": "object", "properties": {
                     "check_id": {"type": "string"},
                     "verdict": {"type": "string", "enum": ["pass", "fail", "unsure", "not_applicable", "not_implemented"]},

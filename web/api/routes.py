@@ -71,7 +71,14 @@ def photo_json(p: Photo, results: bool = False) -> dict:
          "flags": list(p.flags or [])}
     if results:
         d["results"] = svc.photo_results(p)
+        d["reference"] = _is_reference(p)
     return d
+
+
+def _is_reference(p: Photo) -> bool:
+    from web.services.references import reference_of
+
+    return reference_of(p) is not None
 
 
 def action_json(a: Action) -> dict:
@@ -232,6 +239,28 @@ def return_(audit_id: int):
 @bp.route("/photos/<int:photo_id>")
 def photo(photo_id: int):
     return jsonify(photo_json(perm.photo_or_404(photo_id), results=True))
+
+
+@bp.route("/photos/<int:photo_id>/reference", methods=["POST"])
+def reference(photo_id: int):
+    """Approve the photo as the reference of its site's area ({"action": "approve"}) or withdraw it."""
+    from web.services import references
+
+    p = perm.photo_or_404(photo_id)
+    if current_user.role not in (Role.HEAD_OFFICE.value, Role.ADMIN.value):
+        abort(403)
+    action = (request.get_json(silent=True) or {}).get("action", "approve")
+    if action not in ("approve", "withdraw"):
+        abort(400, "action: approve or withdraw")
+    try:
+        if action == "approve":
+            references.approve(current_user, p)
+        else:
+            references.withdraw(current_user, p)
+    except references.ReferenceError as exc:
+        abort(409, str(exc))
+    session().commit()
+    return jsonify(photo_json(p))
 
 
 @bp.route("/actions")

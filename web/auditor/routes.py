@@ -222,9 +222,13 @@ def retry_photo(photo_id: int):
 @bp.route("/photos/<int:photo_id>")
 @login_required
 def photo(photo_id: int):
+    from web.services.references import reference_of
+
     p = perm.photo_or_404(photo_id)
+    can_approve = current_user.role in (Role.HEAD_OFFICE.value, Role.ADMIN.value)
     return render_template("auditor/photo.html", photo=p, results=svc.photo_results(p),
-                           overlay=request.args.get("overlay", "1") != "0")
+                           overlay=request.args.get("overlay", "1") != "0", reference=reference_of(p),
+                           can_approve_reference=can_approve, form=PlainForm())
 
 
 @bp.route("/photos/<int:photo_id>/image.jpg")

@@ -109,8 +109,10 @@ def analyse_photos_job(photo_ids: Sequence[int], settle: Callable[[int, str | No
             loaded.append((p, decoded))
             load_ms[pid] = (time.perf_counter() - t0) * 1000.0
 
+        references = _references(s, store, [p for p, _ in loaded])
         t0 = time.perf_counter()
-        analyses = vision.analyse_batch([(d, p.area, refs[p.id][1], refs[p.id][2]) for p, d in loaded]) if loaded else []
+        analyses = vision.analyse_batch([(d, p.area, refs[p.id][1], refs[p.id][2], references.get(p.id, ()))
+                                         for p, d in loaded]) if loaded else []
         share_ms = (time.perf_counter() - t0) * 1000.0 / max(1, len(loaded))
         for (p, decoded), analysis in zip(loaded, analyses):
             if isinstance(analysis, Exception):
@@ -137,6 +139,20 @@ def analyse_photos_job(photo_ids: Sequence[int], settle: Callable[[int, str | No
                 log.exception("scoring audit %s after its photos", audit_id)
                 s.rollback()
         return [outcomes[pid] for pid in ids]
+
+
+def _references(s, store, photos: Sequence[Photo]) -> dict[int, tuple]:
+    """photo id -> decoded approved references of its site and area; none when they cannot be read."""
+    from web import vision
+    from web.services.references import references_for_photos
+
+    try:
+        return references_for_photos(
+            s, photos, lambda ref: vision.load_photo(store.get(ref.storage_key), ref.original_name or f"photo {ref.id}"))
+    except Exception:  # a reference is extra evidence: without it the photo is still analysed
+        log.exception("loading reference photos")
+        s.rollback()
+        return {}
 
 
 def _settle_alone(s, settle, photo_id: int, error: str | None) -> None:

@@ -76,6 +76,34 @@ def return_(audit_id: int):
     return redirect(url_for("review.queue"))
 
 
+@bp.route("/photos/<int:photo_id>/reference", methods=["POST"])
+@perm.roles_required(*HO)
+def reference(photo_id: int):
+    """Approve the photo as the reference of its site's area (action=approve), or withdraw it."""
+    from web.auditor.routes import PlainForm
+    from web.services import references
+
+    p = perm.photo_or_404(photo_id)
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    action = request.form.get("action", "approve")
+    if action not in ("approve", "withdraw"):
+        abort(400)
+    try:
+        if action == "approve":
+            references.approve(current_user, p)
+            message = _("Approved as the reference photo of this view; later photos of this area are compared with it.")
+        else:
+            references.withdraw(current_user, p)
+            message = _("No longer a reference photo.")
+    except references.ReferenceError as exc:
+        flash(str(exc), "bad")
+        return redirect(url_for("auditor.photo", photo_id=p.id))
+    session().commit()
+    flash(message, "ok")
+    return redirect(url_for("auditor.photo", photo_id=p.id))
+
+
 def _filters():
     return {k: request.args.get(k, type=int) for k in ("region", "dealer", "site")} | {
         "months": min(max(request.args.get("months", 12, type=int), 1), 60)}

@@ -34,6 +34,17 @@ FLAG_LABELS = {
     "exif_time_far": _l("Taken far from the audit date"),
     "gps_far": _l("Taken far from the site"),
 }
+# What a finding is, in the reader's language (the library writes its one-line message in English).
+FINDING_LABELS = {
+    "logo": _l("Brand logo"), "wrong_mark": _l("Outdated or foreign mark"), "placement_zone": _l("Logo placement zone"),
+    "text": _l("Sign text"), "signboard": _l("Signboard colour"), "arrow": _l("Directional arrow"),
+    "lit_sign": _l("Lit sign"), "dark_sign": _l("Unlit sign"),
+    "litter": _l("Litter"), "clutter": _l("Clutter"), "stain": _l("Stain"), "rust": _l("Rust"),
+    "damage": _l("Damage"), "dirty_glass": _l("Dirty glass"), "dead_greenery": _l("Dead or bare greenery"),
+    "change": _l("Changed since the reference photo"),
+    "person": _l("Person"), "uniform": _l("Uniform"), "badge": _l("Name badge"), "no_badge": _l("No name badge"),
+    "area_mismatch": _l("Area tag disagrees"),
+}
 ROLE_LABELS = {"auditor": _l("Auditor"), "head_office": _l("Head office"), "dealer": _l("Dealer"),
                "admin": _l("Administrator")}
 
@@ -105,7 +116,7 @@ def init_app(app: Flask) -> None:
     def helpers():
         return {
             "AREA_LABELS": AREA_LABELS, "STATUS_LABELS": STATUS_LABELS, "STATUS_CLASS": STATUS_CLASS,
-            "FLAG_LABELS": FLAG_LABELS, "ROLE_LABELS": ROLE_LABELS, "item_text": item_text,
+            "FLAG_LABELS": FLAG_LABELS, "ROLE_LABELS": ROLE_LABELS, "FINDING_LABELS": FINDING_LABELS, "item_text": item_text,
             "check_title": check_title, "is_english": is_english, "Role": Role,
         }
 

@@ -22,3 +22,12 @@ def test_every_message_is_translated_to_chinese(tmp_path):
     assert not sorted(i for i in wanted if not po.get(i)), "untranslated messages"
     mo = {m.id: m.string for m in read_mo((WEB / "translations/zh/LC_MESSAGES/messages.mo").open("rb")) if m.id}
     assert {i: po[i] for i in wanted} == {i: mo.get(i) for i in wanted}, "run pybabel compile -d web/translations"
+
+
+def test_every_defect_kind_has_a_label_for_the_reader():
+    from auditor.checks.netsignal import DEFECT_KINDS
+    from web.views_common import FINDING_LABELS
+
+    missing = sorted(set(DEFECT_KINDS) | {"logo", "wrong_mark", "text", "person", "change", "dark_sign"}
+                     - set(FINDING_LABELS))
+    assert not missing, f"finding kinds shown raw: {missing}"

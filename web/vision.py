@@ -99,15 +99,18 @@ def default_batch_size() -> int:
     return 8 if inference.get_model().device.type == "cuda" else 1
 
 
-def analyse_for_item(photo, area: str | None, brand_ref: str, checklist_ref: str, item_id: str):
-    """The checks bound to one checklist item (a dealer's proof photo) -> PhotoAnalysis."""
+def analyse_for_item(photo, area: str | None, brand_ref: str, checklist_ref: str, item_id: str,
+                     references: Sequence = ()):
+    """The checks bound to one checklist item (a dealer's proof photo) -> PhotoAnalysis.
+
+    `references`: decoded approved reference photos of the site's area (clean.reference)."""
     from auditor.pipeline import QUALITY_CHECK, PlannedCheck, analyse_photos
 
     item = checklist(checklist_ref).item(item_id)
     plan = [PlannedCheck(QUALITY_CHECK, {})] + [
         PlannedCheck(b.check_id, dict(b.params)) for b in item.checks if b.check_id != QUALITY_CHECK
     ]
-    return analyse_photos([(photo, area)], brand(brand_ref), plan=plan)[0]
+    return analyse_photos([(photo, area)], brand(brand_ref), plan=plan, references=[tuple(references)])[0]
 
 
 def results_from_json(rows: Iterable[Mapping[str, Any]]) -> tuple[CheckResult, ...]:

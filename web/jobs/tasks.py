@@ -155,6 +155,20 @@ def _references(s, store, photos: Sequence[Photo]) -> dict[int, tuple]:
         return {}
 
 
+def _view_references(s, store, site_id: int, area: str | None) -> tuple:
+    """Decoded approved references of a site's area (a dealer's proof is compared with them)."""
+    from web import vision
+    from web.services.references import view_references
+
+    try:
+        return tuple(d for _, d in view_references(
+            s, site_id, area, lambda ref: vision.load_photo(store.get(ref.storage_key), ref.original_name or "reference")))
+    except Exception:
+        log.exception("loading reference photos of site %s/%s", site_id, area)
+        s.rollback()
+        return ()
+
+
 def _settle_alone(s, settle, photo_id: int, error: str | None) -> None:
     if settle is not None:
         settle(photo_id, error)
@@ -263,9 +277,10 @@ def check_proof_job(proof_id: int) -> None:
         proof.status, proof.error = PhotoStatus.ANALYSING.value, ""
         s.commit()
         try:
-            decoded = vision.load_photo(get_storage(app).get(proof.storage_key), proof.original_name or "proof")
+            store = get_storage(app)
+            decoded = vision.load_photo(store.get(proof.storage_key), proof.original_name or "proof")
             analysis = vision.analyse_for_item(decoded, area, audit.brand_pack.ref, audit.checklist_version.ref,
-                                               action.item_id)
+                                               action.item_id, references=_view_references(s, store, audit.site_id, area))
             rows = [r.to_dict() for r in analysis.results]
             scored = vision.score(audit.checklist_version.ref, [(f"proof-{proof.id}", area, rows)], {}, {})
             item = next(i for i in scored["items"] if i["item_id"] == action.item_id)

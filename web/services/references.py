@@ -66,22 +66,27 @@ def references_for_photos(s, photos: Iterable[Photo], load) -> dict[int, tuple]:
     skipped with a warning: a missing reference must not stop the analysis of the photo.
     """
     photos = list(photos)
-    views = {(p.audit.site_id, p.area) for p in photos if p.area}
-    decoded: dict[int, object] = {}
-    by_view: dict[tuple[int, str], list[ReferencePhoto]] = {}
-    for site_id, area in views:
-        rows = s.execute(select(ReferencePhoto).where(ReferencePhoto.site_id == site_id, ReferencePhoto.area == area)
-                         .order_by(ReferencePhoto.approved_at.desc()).limit(MAX_PER_VIEW)).scalars().all()
-        by_view[(site_id, area)] = rows
-        for r in rows:
-            if r.photo_id in decoded:
-                continue
+    cache: dict[int, object] = {}
+    by_view = {(p.audit.site_id, p.area): view_references(s, p.audit.site_id, p.area, load, cache)
+               for p in photos if p.area}
+    return {p.id: tuple(d for pid, d in by_view.get((p.audit.site_id, p.area), ()) if pid != p.id) for p in photos}
+
+
+def view_references(s, site_id: int, area: str | None, load, cache: dict | None = None) -> tuple:
+    """(photo id, decoded photo) of the approved references of one site's area, newest first."""
+    if not area:
+        return ()
+    cache = {} if cache is None else cache
+    rows = s.execute(select(ReferencePhoto).where(ReferencePhoto.site_id == site_id, ReferencePhoto.area == area)
+                     .order_by(ReferencePhoto.approved_at.desc()).limit(MAX_PER_VIEW)).scalars().all()
+    out = []
+    for r in rows:
+        if r.photo_id not in cache:
             try:
-                decoded[r.photo_id] = load(r.photo)
+                cache[r.photo_id] = load(r.photo)
             except Exception as exc:
                 log.warning("reference photo %s of site %s/%s cannot be loaded: %s", r.photo_id, site_id, area, exc)
-    out: dict[int, tuple] = {}
-    for p in photos:
-        rows = by_view.get((p.audit.site_id, p.area), []) if p.area else []
-        out[p.id] = tuple(decoded[r.photo_id] for r in rows if r.photo_id != p.id and r.photo_id in decoded)
-    return out
+                cache[r.photo_id] = None
+        if cache[r.photo_id] is not None:
+            out.append((r.photo_id, cache[r.photo_id]))
+    return tuple(out)

@@ -70,7 +70,9 @@ def augment(rgb: np.ndarray, defects, persons, rng: np.random.Generator, strong:
     x0 = y0 = 0
     x1, y1 = W, H
     if strong and rng.random() < 0.7:
-        cw, ch = int(W * rng.uniform(0.7, 1.0)), int(H * rng.uniform(0.7, 1.0))
+        # a zoom of 0.7..1 with a little aspect change: a landscape photo stays landscape
+        zoom = rng.uniform(0.7, 1.0)
+        cw, ch = int(W * min(1.0, zoom * rng.uniform(0.93, 1.07))), int(H * zoom)
         x0, y0 = int(rng.integers(0, W - cw + 1)), int(rng.integers(0, H - ch + 1))
         x1, y1 = x0 + cw, y0 + ch
     crop = rgb[y0:y1, x0:x1]
@@ -100,20 +102,53 @@ def augment(rgb: np.ndarray, defects, persons, rng: np.random.Generator, strong:
     new_persons = None
     if persons is not None:
         new_persons = tuple(b for b in (move(b, 0.5) for b in persons) if b is not None)
+    if strong and rng.random() < 0.4:
+        small, new_defects, new_persons = perspective(small, new_defects, new_persons, rng)
     if strong:
         small = photometric(small, rng)
     return small, new_defects, new_persons
 
 
+def perspective(rgb: np.ndarray, defects, persons, rng: np.random.Generator, jitter: float = 0.08):
+    """A random mild perspective warp (each corner moves up to `jitter` of the side); boxes follow.
+
+    A box becomes the bounding box of its warped corners, clipped to the image; boxes left
+    smaller than 2 px on a side are dropped. Uncovered borders are filled by reflection.
+    """
+    h, w = rgb.shape[:2]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = src + rng.uniform(-jitter, jitter, (4, 2)).astype(np.float32) * np.float32([w, h])
+    m = cv2.getPerspectiveTransform(src, dst)
+    out = cv2.warpPerspective(rgb, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+
+    def move(box):
+        x0, y0, x1, y1 = box
+        pts = cv2.perspectiveTransform(np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]]), m)[0]
+        nx0, ny0 = max(0.0, float(pts[:, 0].min())), max(0.0, float(pts[:, 1].min()))
+        nx1, ny1 = min(float(w), float(pts[:, 0].max())), min(float(h), float(pts[:, 1].max()))
+        return (nx0, ny0, nx1, ny1) if nx1 - nx0 >= 2 and ny1 - ny0 >= 2 else None
+
+    if defects is not None:
+        defects = tuple((k, b) for k, b in ((k, move(b)) for k, b in defects) if b is not None)
+    if persons is not None:
+        persons = tuple(b for b in (move(b) for b in persons) if b is not None)
+    return out, defects, persons
+
+
 def photometric(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Exposure, contrast, saturation, white balance, slight hue, blur, noise, JPEG (HxWx3 uint8)."""
     img = rgb.astype(np.float32)
-    img *= rng.uniform(0.6, 1.4)  # exposure
+    img *= rng.uniform(0.55, 1.45)  # exposure
     mean = img.mean()
-    img = (img - mean) * rng.uniform(0.7, 1.3) + mean  # contrast
-    img *= rng.uniform(0.9, 1.1, size=3)[None, None, :]  # white balance
+    img = (img - mean) * rng.uniform(0.65, 1.35) + mean  # contrast
+    img *= rng.uniform(0.88, 1.12, size=3)[None, None, :]  # white balance
     gray = img.mean(axis=2, keepdims=True)
-    img = gray + (img - gray) * rng.uniform(0.7, 1.3)  # saturation
+    img = gray + (img - gray) * rng.uniform(0.65, 1.35)  # saturation
+    if rng.random() < 0.3:  # uneven light: a smooth brightness gradient across the frame
+        h, w = img.shape[:2]
+        g = np.linspace(-1, 1, w, dtype=np.float32)[None, :] * rng.uniform(-0.25, 0.25) \
+            + np.linspace(-1, 1, h, dtype=np.float32)[:, None] * rng.uniform(-0.25, 0.25)
+        img *= (1 + g)[..., None]
     if rng.random() < 0.5:
         g = rng.uniform(0.75, 1.33)
         img = 255.0 * (np.clip(img, 0, 255) / 255.0) ** g
@@ -123,7 +158,12 @@ def photometric(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         hsv[..., 0] = ((hsv[..., 0].astype(np.int16) + int(rng.integers(-3, 4))) % 180).astype(np.uint8)
         img = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
     if rng.random() < 0.35:
-        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 1.4))
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 1.6))
+    elif rng.random() < 0.15:  # a little camera shake: motion blur along a random direction
+        k = int(rng.integers(3, 8))
+        kern = np.zeros((k, k), np.float32)
+        cv2.line(kern, (0, int(rng.integers(0, k))), (k - 1, int(rng.integers(0, k))), 1.0, 1)
+        img = cv2.filter2D(img, -1, kern / max(1.0, float(kern.sum())))
     if rng.random() < 0.35:
         noise = rng.normal(0, rng.uniform(2, 9), img.shape)
         img = np.clip(img.astype(np.float32) + noise, 0, 255).astype(np.uint8)

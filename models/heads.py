@@ -47,13 +47,25 @@ def _dense_trunk(hidden: int, dropout: float) -> nn.Sequential:
 
 
 class DefectHead(nn.Module):
-    def __init__(self, hidden: int = 64, n_kinds: int = len(DEFECT_KINDS), dropout: float = 0.2):
+    """Per-cell defect logits; with `members` > 1 an ensemble of independently trained heads.
+
+    An ensemble's logit is the mean of its members' logits: members trained from different
+    seeds on the same features disagree most on the generator's hard negatives (flower pots,
+    reflections), so averaging removes many single-head false alarms.
+    """
+
+    def __init__(self, hidden: int = 64, n_kinds: int = len(DEFECT_KINDS), dropout: float = 0.2, members: int = 1):
         super().__init__()
+        if members > 1:
+            self.members = nn.ModuleList(DefectHead(hidden, n_kinds, dropout) for _ in range(members))
+            return
         self.trunk = _dense_trunk(hidden, dropout)
         self.out = nn.Conv2d(hidden, n_kinds, 1)
         nn.init.constant_(self.out.bias, -4.0)  # defects are rare: start near "clean"
 
     def forward(self, dense: torch.Tensor) -> torch.Tensor:
+        if hasattr(self, "members"):
+            return torch.stack([m(dense) for m in self.members]).mean(0)
         return self.out(self.trunk(dense))
 
 

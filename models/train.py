@@ -25,7 +25,8 @@ from models.backbone import INPUT_SIZE, LiteBackbone, prepare
 from models.data import Sample, Targets, augment, make_targets, scale_labels
 from models.heads import AREAS, DEFECT_KINDS, HEAD_NAMES, box_iou, build_head, decode_people, save_head
 
-DEFAULT_CONFIG: dict[str, dict[str, Any]] = {"area": {"hidden": 128}, "clean": {"hidden": 64}, "people": {"hidden": 64}}
+DEFAULT_CONFIG: dict[str, dict[str, Any]] = {"area": {"hidden": 128}, "clean": {"hidden": 64, "members": 4},
+                                             "people": {"hidden": 64}}
 
 
 @dataclass
@@ -133,7 +134,8 @@ def fit_head(
     tr, va = _labelled(train_items, head_name), _labelled(val_items, head_name)
     if not tr:
         raise ValueError(f"no training photo is labelled for the '{head_name}' head")
-    head = build_head(head_name, config or DEFAULT_CONFIG[head_name])
+    config = {k: v for k, v in (config or DEFAULT_CONFIG[head_name]).items() if k != "members"}  # one head
+    head = build_head(head_name, config)
     opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=1e-3)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
     best, best_state, bad, history = math.inf, None, 0, []
@@ -163,6 +165,29 @@ def fit_head(
                 break
     head.load_state_dict(best_state)
     return head.eval(), history
+
+
+def fit_ensemble(
+    head_name: str, train_items: Sequence[CachedItem], val_items: Sequence[CachedItem], config: Mapping[str, Any], *,
+    epochs: int = 40, patience: int = 6, seed: int = 0, progress: bool = True,
+):
+    """`fit_head`, or for a config with `members` > 1 one head per member (seeds seed, seed+1, ...)
+    combined into one ensemble module. Returns (head, history of the first member)."""
+    n = int(config.get("members", 1))
+    single = {k: v for k, v in config.items() if k != "members"}
+    if n <= 1:
+        return fit_head(head_name, train_items, val_items, config=single, epochs=epochs, patience=patience,
+                        seed=seed, progress=progress)
+    heads, histories = [], []
+    for m in range(n):
+        h, hist = fit_head(head_name, train_items, val_items, config=single, epochs=epochs, patience=patience,
+                           seed=seed + m, progress=progress)
+        heads.append(h)
+        histories.append(hist)
+    ensemble = build_head(head_name, config)
+    for member, h in zip(ensemble.members, heads):
+        member.load_state_dict(h.state_dict())
+    return ensemble.eval(), histories[0]
 
 
 # ---------------------------------------------------------------- metrics
@@ -273,13 +298,14 @@ def train_heads(
         if not _labelled(train_items, name):
             report[name] = {"skipped": "no training photo is labelled for this head"}
             continue
-        head, history = fit_head(name, train_items, val_items, epochs=epochs, patience=patience, seed=seed,
-                                 progress=progress)
+        head, history = fit_ensemble(name, train_items, val_items, DEFAULT_CONFIG[name], epochs=epochs,
+                                     patience=patience, seed=seed, progress=progress)
         metrics = evaluate_head(name, head, val_items)
         meta = {
             "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "train_photos": len(train), "val_photos": len(val), "augmented_copies": copies,
             "epochs_run": len(history), "val_metrics": metrics, "command": command,
+            "members": int(DEFAULT_CONFIG[name].get("members", 1)),
             "input_size": INPUT_SIZE, "classes": AREAS if name == "area" else DEFECT_KINDS if name == "clean" else ["person"],
         }
         path = out_dir / f"{name}.pt"
@@ -314,9 +340,13 @@ def write_model_card(path: Path, name: str, meta: Mapping[str, Any], history, da
         f"- Trained: {meta['trained_at']}, {meta['epochs_run']} epochs (early stopping on the validation loss), "
         f"{seconds:.0f} s on CPU including feature extraction.",
         f"- Data: {meta['train_photos']} training photos x {meta['augmented_copies']} augmented copies "
-        "(crops, flips, exposure, contrast, white balance, saturation, slight hue, gamma, blur, noise, JPEG); "
+        "(crops, flips, perspective, exposure, contrast, white balance, saturation, slight hue, gamma, light "
+        "gradient, blur, motion blur, noise, JPEG); "
         f"{meta['val_photos']} validation photos, never trained on.",
     ]
+    if meta.get("members", 1) > 1:
+        lines.append(f"- Ensemble of {meta['members']} heads trained from seeds 0..{meta['members'] - 1} on the same "
+                     "cached features; their logits are averaged. Epochs and the training curve are the first member's.")
     if data_description:
         lines.append(f"- Sets: {data_description}")
     lines += [

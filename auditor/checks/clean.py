@@ -1,12 +1,15 @@
 """clean.defects: litter, clutter, stains, rust, damage, dirty glass and dead greenery, located.
 
 The learned defect head gives a per-cell probability map per kind (`net` signal);
-its cells above the threshold become regions (connected components of the map
-upsampled over the photo). Rust is also judged by colour and texture: a rust region
-must hold enough rust-coloured pixels (brown-orange, moderate chroma, not bright)
-with a mottled texture, so flat orange plaques, grass and skin are not called rust;
-strong colour-and-texture evidence with some support from the head finds rust the
-head alone missed.
+its cells above the kind's threshold become regions (connected components of the map
+upsampled over the photo), each a finding with kind, confidence and box. Rust is also
+judged by colour and texture, per region: a region the head calls rust must hold
+rust-coloured pixels (brown-orange, moderate chroma, not bright; never inside a
+detected person) with a mottled texture, measured over the whole region because rust
+on a railing covers its thin bars, not whole cells. Flat orange plaques, paint and wood
+are vetoed; in the dark, where colour cannot be judged, the head stands alone. Strong
+colour-and-texture evidence with some support from the head finds rust the head alone
+missed. Only lit, colour-confirmed rust fails a photo by default; other findings are unsure.
 """
 from __future__ import annotations
 
@@ -31,12 +34,16 @@ _ = netsignal  # the `net` signal's providers register on import
     title_zh="清洁与完好",
     defaults={
         "kinds": None,  # None = every kind; or a list of DEFECT_KINDS
-        "threshold": 0.55,  # head probability that makes a cell a defect (chosen on the validation split)
+        # head probability that makes a cell a defect, and per-kind overrides (chosen on the
+        # generated validation split, models/weights/clean.md)
+        "threshold": 0.65,
+        "kind_thresholds": {"damage": 0.5, "dead_greenery": 0.4},
         "min_share": 0.0005,  # smallest region kept, as a share of the photo
-        "rust_min_evidence": 0.2,  # rust found by the head needs at least this colour/texture evidence
-        "rust_strong_evidence": 0.7,  # evidence alone calls rust when the head gives at least rust_head_support
+        # rust regions of the head are confirmed by the colour and texture inside the region
+        "rust_min_evidence": 0.15,  # below this (in a lit region) colour overrules the head: not rust
+        "rust_strong_evidence": 0.7,  # confirmed rust; cell evidence alone calls rust with rust_head_support
         "rust_head_support": 0.15,
-        "rust_min_lightness": 25.0,  # L* (0..100) of a cell below which colour cannot overrule the head
+        "rust_min_lightness": 25.0,  # L* (0..100) below which colour cannot judge: the head stands alone
         # Kinds whose head findings fail a photo on their own. The head learned from generated
         # photos and over-fires on real ones (models/weights/clean.md), so by default only rust
         # confirmed by colour/texture evidence fails; other findings ask a person (unsure).
@@ -47,12 +54,14 @@ _ = netsignal  # the `net` signal's providers register on import
 def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
     net: NetOutputs = ctx.get("net")
     kinds = tuple(params.get("kinds") or DEFECT_KINDS)
-    unknown = [k for k in kinds if k not in DEFECT_KINDS]
+    unknown = [k for k in (*kinds, *(params.get("kind_thresholds") or {})) if k not in DEFECT_KINDS]
     if unknown:
         raise ValueError(f"clean.defects: unknown defect kinds {unknown} (known: {', '.join(DEFECT_KINDS)})")
-    thr = float(params["threshold"])
-    thresholds = {"threshold": thr, "min_share": params["min_share"], "rust_min_evidence": params["rust_min_evidence"],
-                  "rust_strong_evidence": params["rust_strong_evidence"]}
+    kind_thr = {k: float((params.get("kind_thresholds") or {}).get(k, params["threshold"])) for k in kinds}
+    thresholds = {"threshold": float(params["threshold"]), "kind_thresholds": kind_thr,
+                  "min_share": params["min_share"], "rust_min_evidence": params["rust_min_evidence"],
+                  "rust_strong_evidence": params["rust_strong_evidence"],
+                  "rust_min_lightness": params["rust_min_lightness"]}
     if net.defect_prob is None:
         return CheckResult("clean.defects", Verdict.UNSURE, 0.0,
                            message="no weights for the cleanliness head (run `auditor train --head clean`)",
@@ -60,30 +69,36 @@ def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
     rgb = ctx.photo.rgb
     H, W = rgb.shape[:2]
     prob = net.defect_prob.copy()
-    evidence = None
+    colour = None
     if "rust" in kinds:
         r = DEFECT_KINDS.index("rust")
-        small = downscaled(ctx, 1024)[0]
-        evidence = rust_evidence_map(small, prob.shape[1:])
-        judgeable = cell_lightness(small, prob.shape[1:]) >= params["rust_min_lightness"]
+        colour = RustColour.measure(downscaled(ctx, 1024)[0], _person_boxes(net, (W, H)))
+        cell_ev = colour.cell_evidence(prob.shape[1:])
         head = prob[r]
-        # colour decides only where there is light enough to see colour; in the dark the head stands alone
-        gated = np.where((evidence >= params["rust_min_evidence"]) | ~judgeable, head, np.minimum(head, thr * 0.5))
-        strong = (evidence >= params["rust_strong_evidence"]) & (head >= params["rust_head_support"])
-        prob[r] = np.where(strong, np.maximum(gated, 0.5 * (head + evidence)), gated)
+        # strong colour-and-texture evidence with some support from the head finds rust the head missed
+        strong = (cell_ev >= params["rust_strong_evidence"]) & (head >= params["rust_head_support"])
+        prob[r] = np.where(strong, np.maximum(head, 0.5 * (head + cell_ev)), head)
 
     findings: list[Finding] = []
     scores: dict[str, float] = {}
     for kind in kinds:
         k = DEFECT_KINDS.index(kind)
-        scores[kind] = round(float(prob[k].max()), 4)
+        thr = kind_thr[kind]
         for box, peak, share in defect_regions(prob[k], (W, H), thr, float(params["min_share"])):
             measured: dict[str, Any] = {"peak_probability": round(peak, 4), "share": round(share, 5),
                                         "head_probability": round(float(_box_max(net.defect_prob[k], box, (W, H))), 4)}
-            if kind == "rust" and evidence is not None:
-                measured["rust_evidence"] = round(float(_box_max(evidence, box, (W, H))), 4)
+            if kind == "rust" and colour is not None:
+                ev = colour.region(box, (W, H))
+                measured.update(rust_evidence=ev["evidence"], rust_colour_share=ev["share"],
+                                rust_mottling=ev["mottling"], lightness=ev["lightness"])
+                lit = ev["lightness"] >= params["rust_min_lightness"]
+                if lit and ev["evidence"] < params["rust_min_evidence"]:
+                    # the head saw rust where there is no rust colour (a plaque, paint, wood): veto the region
+                    _damp(prob[k], box, (W, H), thr * 0.5)
+                    continue
             findings.append(Finding(kind, f"{kind.replace('_', ' ')} ({peak:.0%}, {share:.1%} of the photo)",
                                     Region(box), measured, {"threshold": thr}, peak))
+    scores = {kind: round(float(prob[DEFECT_KINDS.index(kind)].max()), 4) for kind in kinds}
     findings.sort(key=lambda f: -f.confidence)
     found = sorted({f.kind for f in findings})
     heat = prob[[DEFECT_KINDS.index(k) for k in kinds]].max(axis=0)
@@ -99,17 +114,77 @@ def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
         return CheckResult("clean.defects", Verdict.UNSURE, worst, score=1.0 - worst,
                            message=f"possibly {msg}: the learned head alone does not decide, please check",
                            findings=tuple(findings), values=values, thresholds=thresholds)
-    top = max(scores.values()) if scores else 0.0
-    verdict = Verdict.PASS if top < thr * 0.8 else Verdict.UNSURE
-    return CheckResult("clean.defects", verdict, 1.0 - top, score=1.0 - top,
-                       message=f"clean (highest defect probability {top:.0%})", values=values, thresholds=thresholds)
+    top = max(scores[k] / kind_thr[k] for k in kinds) if kinds else 0.0
+    top_p = max(scores.values()) if scores else 0.0
+    verdict = Verdict.PASS if top < 0.8 else Verdict.UNSURE
+    return CheckResult("clean.defects", verdict, float(np.clip(1.0 - top_p, 0, 1)), score=1.0 - top_p,
+                       message=f"clean (highest defect probability {top_p:.0%})", values=values, thresholds=thresholds)
 
 
 def _decisive(finding: Finding, params: Mapping[str, Any]) -> bool:
-    """May this finding fail the photo by itself (see `decisive_kinds`)?"""
+    """May this finding fail the photo by itself (see `decisive_kinds`)?
+
+    Rust does when its region holds strong rust colour-and-texture evidence in light good
+    enough to see colour.
+    """
     if finding.kind in (params.get("decisive_kinds") or ()):
         return True
-    return finding.kind == "rust" and finding.measured.get("rust_evidence", 0.0) >= params["rust_strong_evidence"]
+    m = finding.measured
+    return (finding.kind == "rust" and m.get("rust_evidence", 0.0) >= params["rust_strong_evidence"]
+            and m.get("lightness", 0.0) >= params["rust_min_lightness"])
+
+
+def _person_boxes(net: NetOutputs, image_wh) -> list:
+    """Confident person boxes as fractions of the image: skin and clothing are never rust."""
+    if net.person_boxes_xyxy is None or net.person_scores is None:
+        return []
+    W, H = image_wh
+    return [(b[0] / W, b[1] / H, b[2] / W, b[3] / H)
+            for b, sc in zip(net.person_boxes_xyxy, net.person_scores) if sc >= PERSON_EXCLUDE_SCORE]
+
+
+PERSON_EXCLUDE_SCORE = 0.45  # the people check's own threshold
+REGION_SHARE_FULL = 0.1  # share of a region's pixels in rust colour that counts as full colour evidence
+
+
+class RustColour:
+    """Rust colour and texture measured once per photo at EVIDENCE_SIDE, read per cell or per region."""
+
+    def __init__(self, lab: np.ndarray, mask: np.ndarray, mottling: np.ndarray):
+        self.lab, self.mask, self.mottling = lab, mask, mottling
+
+    @classmethod
+    def measure(cls, rgb: np.ndarray, exclude_frac=()) -> "RustColour":
+        small = _evidence_image(rgb)
+        lab = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+        mask = rust_colour_mask(lab)
+        h, w = mask.shape
+        for x0, y0, x1, y1 in exclude_frac:
+            mask[int(max(0, y0) * h):int(np.ceil(min(1, y1) * h)), int(max(0, x0) * w):int(np.ceil(min(1, x1) * w))] = False
+        return cls(lab, mask, _mottling(lab))
+
+    def cell_evidence(self, grid_hw: tuple[int, int]) -> np.ndarray:
+        return _cell_evidence(self.mask.astype(np.float32), self.mottling, grid_hw)
+
+    def region(self, box_xyxy, image_wh) -> dict[str, float]:
+        """Colour evidence inside a box of the photo: share of rust-coloured pixels, their mottling
+        and lightness, and evidence = clip(share / REGION_SHARE_FULL) x clip((mottling - 2) / 5).
+
+        A railing's rust covers a small share of its region (thin bars): full share evidence is
+        reached at REGION_SHARE_FULL, not at a cell's 40 %.
+        """
+        h, w = self.mask.shape
+        W, H = image_wh
+        x0, y0 = int(box_xyxy[0] / W * w), int(box_xyxy[1] / H * h)
+        x1, y1 = max(x0 + 1, int(np.ceil(box_xyxy[2] / W * w))), max(y0 + 1, int(np.ceil(box_xyxy[3] / H * h)))
+        m = self.mask[y0:y1, x0:x1]
+        L = self.lab[y0:y1, x0:x1, 0]
+        share = float(m.mean()) if m.size else 0.0
+        mott = float(self.mottling[y0:y1, x0:x1][m].mean()) if m.any() else 0.0
+        light = float(np.median(L[m])) if m.sum() >= 5 else float(np.median(L)) if L.size else 0.0
+        ev = float(np.clip(share / REGION_SHARE_FULL, 0, 1) * np.clip((mott - 2.0) / 5.0, 0, 1))
+        return {"evidence": round(ev, 4), "share": round(share, 4), "mottling": round(mott, 2),
+                "lightness": round(light, 1)}
 
 
 def defect_regions(prob: np.ndarray, image_wh: tuple[int, int], threshold: float, min_share: float):
@@ -155,31 +230,40 @@ def rust_evidence_map(rgb: np.ndarray, grid_hw: tuple[int, int]) -> np.ndarray:
     Evidence = share of rust-coloured pixels (saturating at 40 %) x mottling (local
     standard deviation of L* and of chroma among them; flat paint has none).
     """
+    lab = cv2.cvtColor(_evidence_image(rgb).astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    return _cell_evidence(rust_colour_mask(lab).astype(np.float32), _mottling(lab), grid_hw)
+
+
+def _evidence_image(rgb: np.ndarray) -> np.ndarray:
     H, W = rgb.shape[:2]
     s = EVIDENCE_SIDE / max(H, W)
-    small = cv2.resize(rgb, (max(8, int(W * s)), max(8, int(H * s))), interpolation=cv2.INTER_AREA) if s < 1 else rgb
-    lab = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-    mask = rust_colour_mask(lab).astype(np.float32)
-    L = lab[..., 0]
-    chroma = np.hypot(lab[..., 1], lab[..., 2])
-    mottling = _local_std(L, 5) + 0.5 * _local_std(chroma, 5)
+    return cv2.resize(rgb, (max(8, int(W * s)), max(8, int(H * s))), interpolation=cv2.INTER_AREA) if s < 1 else rgb
+
+
+def _mottling(lab: np.ndarray) -> np.ndarray:
+    return _local_std(lab[..., 0], 5) + 0.5 * _local_std(np.hypot(lab[..., 1], lab[..., 2]), 5)
+
+
+def _cell_evidence(mask: np.ndarray, mottling: np.ndarray, grid_hw: tuple[int, int]) -> np.ndarray:
     gh, gw = grid_hw
     share = cv2.resize(mask, (gw, gh), interpolation=cv2.INTER_AREA)
     texture = cv2.resize(mottling * mask, (gw, gh), interpolation=cv2.INTER_AREA) / np.maximum(share, 1e-6)
     return (np.clip(share / 0.4, 0, 1) * np.clip((texture - 2.0) / 5.0, 0, 1)).astype(np.float32)
 
 
-def cell_lightness(rgb: np.ndarray, grid_hw: tuple[int, int]) -> np.ndarray:
-    """(gh, gw) mean L* (0..100) of each grid cell of an RGB uint8 image."""
-    gh, gw = grid_hw
-    cells = cv2.resize(rgb, (gw, gh), interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(cells.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)[..., 0]
-
-
 def _local_std(x: np.ndarray, k: int) -> np.ndarray:
     m = cv2.blur(x, (k, k))
     m2 = cv2.blur(x * x, (k, k))
     return np.sqrt(np.maximum(m2 - m * m, 0))
+
+
+def _damp(grid: np.ndarray, box, image_wh, ceiling: float) -> None:
+    """Cap a (gh, gw) map at `ceiling` over the cells a photo box touches, in place."""
+    gh, gw = grid.shape
+    W, H = image_wh
+    x0, y0 = int(box[0] / W * gw), int(box[1] / H * gh)
+    x1, y1 = max(x0 + 1, int(np.ceil(box[2] / W * gw))), max(y0 + 1, int(np.ceil(box[3] / H * gh)))
+    np.minimum(grid[y0:y1, x0:x1], ceiling, out=grid[y0:y1, x0:x1])
 
 
 def _box_max(grid: np.ndarray, box, image_wh) -> float:

@@ -300,15 +300,27 @@ def draw_dirty_glass(scene: Scene, host: Rect, rng, scale_at=None) -> None:
 
 # --- dead greenery --------------------------------------------------------------------
 
+DEAD_TONES = [(0.55, 0.45, 0.25), (0.62, 0.52, 0.30), (0.45, 0.33, 0.20), (0.50, 0.48, 0.36), (0.66, 0.58, 0.34)]
+
+
 def draw_dead_greenery(scene: Scene, host: Rect, rng, scale_at=None) -> None:
-    """Brown, yellowed or bare patches in a planter or lawn."""
-    r = _sub_rect(host, rng, (0.3, 0.7), (0.6, 1.0), scene)
+    """Brown, straw-yellow, grey or bare patches in a planter or lawn, big enough to see."""
+    # a patch under ~4 % of the photo's width is invisible at the head's input size: a small
+    # planter dies as a whole rather than in a speck
+    small = host.w < 0.12 * scene.layout.w
+    r = _sub_rect(host, rng, (0.7, 1.0) if small else (0.3, 0.7), (0.7, 1.0) if small else (0.6, 1.0), scene)
     ih, iw = max(6, int(r.h)), max(6, int(r.w))
     tex = textures.grass(ih, iw, rng, health=rng.uniform(0.0, 0.25))
+    tone = np.asarray(DEAD_TONES[int(rng.integers(len(DEAD_TONES)))], np.float32)
+    tex = np.clip(tex * (tone / np.float32((0.55, 0.45, 0.25)))[None, None, :], 0, 1)
     if rng.random() < 0.4:  # bare soil showing
-        soil = textures.concrete(ih, iw, (0.38, 0.28, 0.18), rng, 0.2)
-        bare = (textures.fractal(ih, iw, max(3, iw / 4), rng, 2) > 0.1).astype(np.float32)
+        soil = textures.concrete(ih, iw, (0.38, 0.28, 0.18) if rng.random() < 0.6 else (0.30, 0.26, 0.22), rng, 0.2)
+        bare = (textures.fractal(ih, iw, max(3, iw / 4), rng, 2) > rng.uniform(-0.2, 0.3)).astype(np.float32)
         tex = tex * (1 - bare[..., None]) + soil * bare[..., None]
+    if rng.random() < 0.4:  # a few surviving green tufts
+        alive = textures.grass(ih, iw, rng, health=1.0)
+        tufts = (textures.fractal(ih, iw, max(3, iw / 6), rng, 2) > 0.45).astype(np.float32)
+        tex = tex * (1 - tufts[..., None]) + alive * tufts[..., None]
     n = textures.fractal(ih, iw, max(3, iw / 3), rng, 3)
     yy, xx = np.mgrid[0:ih, 0:iw].astype(np.float32)
     rr = ((xx - iw / 2) / (iw / 2)) ** 2 + ((yy - ih / 2) / (ih / 2)) ** 2
@@ -329,6 +341,38 @@ DRAWERS = {
 
 def draw_defect(kind: str, scene: Scene, host: Rect, rng, scale_at) -> None:
     DRAWERS[kind](scene, host, rng, scale_at)
+
+
+# --- clean glass: reflections and sheen are not dirt -----------------------------------
+
+def draw_glass_reflection(scene: Scene, host: Rect, rng) -> None:
+    """A clean pane's look (no label): specular sheen, reflected buildings or trees, a glare spot."""
+    r = _sub_rect(host, rng, (0.4, 1.0), (0.4, 1.0))
+    ih, iw = max(8, int(r.h)), max(8, int(r.w))
+    yy, xx = np.mgrid[0:ih, 0:iw].astype(np.float32)
+    kind = rng.integers(0, 3)
+    if kind == 0:  # diagonal specular band
+        slope = rng.uniform(0.3, 1.5) * (1 if rng.random() < 0.5 else -1)
+        c = rng.uniform(0, iw)
+        width = iw * rng.uniform(0.04, 0.15)
+        a = np.exp(-((xx - c - (yy - ih / 2) * slope) / width) ** 2) * rng.uniform(0.25, 0.6)
+        scene.paint_mask(a.astype(np.float32), (0.97, 0.98, 1.0), r.x0, r.y0, 1.0)
+    elif kind == 1:  # reflected skyline or tree line: soft dark shapes from below
+        a = np.zeros((ih, iw), np.float32)
+        x = 0.0
+        while x < iw:
+            w = iw * rng.uniform(0.08, 0.3)
+            top = ih * rng.uniform(0.2, 0.8)
+            a[int(top):, int(x):int(x + w)] = rng.uniform(0.15, 0.4)
+            x += w + iw * rng.uniform(0.0, 0.1)
+        a = cv2.GaussianBlur(a, (0, 0), max(1.0, iw / 80))
+        col = (0.15, 0.2, 0.22) if rng.random() < 0.5 else (0.12, 0.22, 0.12)
+        scene.paint_mask(a, col, r.x0, r.y0, 1.0)
+    else:  # glare of a lamp or the sun, with a soft halo
+        cx, cy = rng.uniform(0, iw), rng.uniform(0, ih)
+        rad = min(iw, ih) * rng.uniform(0.1, 0.3)
+        a = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * rad ** 2)) * rng.uniform(0.4, 0.8)
+        scene.paint_mask(a.astype(np.float32), (1.0, 0.98, 0.92), r.x0, r.y0, 1.0)
 
 
 # --- decoys: rust-coloured but clean ---------------------------------------------------

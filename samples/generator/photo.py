@@ -122,6 +122,8 @@ def _compose_scene(spec: PhotoSpec, style: BrandStyle, view: camera.CameraView, 
     for _ in range(spec.decoys):
         if decoy_hosts:
             defects.draw_decoy(scene, decoy_hosts[int(rng.integers(len(decoy_hosts)))], rng, scale_at)
+    if "glass" in hosts and "dirty_glass" not in spec.defects and rng.random() < 0.5:
+        defects.draw_glass_reflection(scene, hosts["glass"], rng)
     _add_people(scene, spec, style, rng)
     # uneven light: windows, lamps and clouds never light a place evenly
     field = 1.0 + rng.uniform(0.05, 0.2) * textures.fractal(scene.h // 8 + 1, scene.w // 8 + 1, scene.w / 16, rng, 2)

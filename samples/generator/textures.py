@@ -180,7 +180,7 @@ def glass_panel(h, w, rng, sky_rgb, tint_rgb=(0.35, 0.5, 0.55), night: bool = Fa
 def rust_layer(h, w, rng, coverage: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Rust of mixed tones: (HxWx3 colour, HxW alpha) with `coverage` about the rusty share."""
     tones = np.array([(0.72, 0.36, 0.12), (0.50, 0.22, 0.09), (0.35, 0.15, 0.07), (0.62, 0.28, 0.14),
-                      (0.78, 0.48, 0.20)], np.float32)
+                      (0.78, 0.48, 0.20), (0.42, 0.26, 0.16), (0.58, 0.40, 0.26), (0.66, 0.30, 0.10)], np.float32)
     pick = rng.choice(len(tones), 3, replace=False)
     mix = (fractal(h, w, max(3, min(h, w) / 5), rng, 3) + 1) / 2
     mix2 = (fractal(h, w, 4, rng, 2) + 1) / 2

@@ -175,3 +175,36 @@ def test_audit_references_must_be_in_area_folders(tmp_path):
                                    "--out", str(tmp_path / "out")])
     assert res.exit_code == 2
     assert "frontdoor" in res.output and "facade" in res.output
+
+
+# ------------------------------------------------------------------ clean.defects and the reference
+
+
+def _unsure_revisit(brand):
+    """A view whose defect head fires (unsure on its own), photographed again without any change."""
+    ref_rgb = _demo_rgb("entrance", 4)
+    cur = _photo(_revisit(ref_rgb, seed=6, shift=0.015), "now.jpg")
+    alone = run_check("clean.defects", PhotoContext(cur, brand, "entrance"))
+    assert alone.verdict == Verdict.UNSURE and alone.findings, alone.message
+    return ref_rgb, cur, alone
+
+
+def test_head_findings_where_the_approved_view_is_unchanged_pass(brand):
+    ref_rgb, cur, alone = _unsure_revisit(brand)
+    ctx = PhotoContext(cur, brand, "entrance", references=[_photo(ref_rgb, "approved.jpg")])
+    r = run_check("clean.defects", ctx)
+    assert r.verdict == Verdict.PASS, r.message
+    assert "unchanged since the approved reference photo approved.jpg" in r.message
+    assert [f.kind for f in r.findings] == [f.kind for f in alone.findings]  # still shown, with why they pass
+    assert all(f.measured["unchanged_since_reference"] == "approved.jpg" for f in r.findings)
+
+
+def test_a_change_where_the_head_fires_keeps_the_finding_open(brand):
+    ref_rgb, cur, alone = _unsure_revisit(brand)
+    rgb = cur.rgb.copy()
+    x0, y0, x1, y1 = (int(v) for v in alone.findings[0].region.xyxy)
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    cv2.rectangle(rgb, (cx - 25, cy - 18), (cx + 25, cy + 18), (200, 30, 35), -1)
+    ctx = PhotoContext(_photo(rgb, "now.jpg"), brand, "entrance", references=[_photo(ref_rgb, "approved.jpg")])
+    r = run_check("clean.defects", ctx)
+    assert r.verdict != Verdict.PASS, r.message

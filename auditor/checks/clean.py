@@ -13,6 +13,7 @@ missed. Only lit, colour-confirmed rust fails a photo by default; other findings
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping
 
 import cv2
@@ -49,7 +50,7 @@ _ = netsignal  # the `net` signal's providers register on import
         # confirmed by colour/texture evidence fails; other findings ask a person (unsure).
         "decisive_kinds": [],
     },
-    needs=("net",),
+    needs=("net", "reference_diff"),
 )
 def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
     net: NetOutputs = ctx.get("net")
@@ -111,6 +112,14 @@ def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
         if decisive:
             return CheckResult("clean.defects", Verdict.FAIL, decisive[0].confidence, score=1.0 - worst, message=msg,
                                findings=tuple(findings), values=values, thresholds=thresholds)
+        reference = _unchanged_reference(ctx, findings)
+        if reference is not None:
+            # the approved reference photo of this view looks the same where the head fired
+            findings = [replace(f, measured={**f.measured, "unchanged_since_reference": reference}) for f in findings]
+            return CheckResult("clean.defects", Verdict.PASS, 0.6, score=1.0 - worst,
+                               message=f"possibly {msg}, but unchanged since the approved reference photo {reference}",
+                               findings=tuple(findings), values={**values, "reference": reference},
+                               thresholds=thresholds)
         return CheckResult("clean.defects", Verdict.UNSURE, worst, score=1.0 - worst,
                            message=f"possibly {msg}: the learned head alone does not decide, please check",
                            findings=tuple(findings), values=values, thresholds=thresholds)
@@ -119,6 +128,21 @@ def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
     verdict = Verdict.PASS if top < 0.8 else Verdict.UNSURE
     return CheckResult("clean.defects", verdict, float(np.clip(1.0 - top_p, 0, 1)), score=1.0 - top_p,
                        message=f"clean (highest defect probability {top_p:.0%})", values=values, thresholds=thresholds)
+
+
+def _unchanged_reference(ctx, findings: list[Finding]) -> str | None:
+    """The approved reference photo's name when it aligns and no finding lies where the view changed."""
+    if not getattr(ctx, "references", ()):
+        return None
+    diff = ctx.get("reference_diff")
+    if diff is None or diff.reference is None:
+        return None
+    for f in findings:
+        x0, y0, x1, y1 = f.region.xyxy
+        for ch in diff.changes:
+            if ch.box_xyxy[0] < x1 and ch.box_xyxy[2] > x0 and ch.box_xyxy[1] < y1 and ch.box_xyxy[3] > y0:
+                return None
+    return diff.reference.source
 
 
 def _decisive(finding: Finding, params: Mapping[str, Any]) -> bool:

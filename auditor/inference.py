@@ -162,3 +162,72 @@ def verify_logo(crops_rgb: Sequence[np.ndarray], references_rgba: Sequence[np.nd
 def logo_verifier_threshold() -> float:
     """Decision threshold stored with the verifier weights (chosen on held-out synthetic pairs)."""
     return _get_logo_verifier().threshold
+
+
+# --------------------------------------------------------------------------- logo detector
+# The per-brand logo detector (models/logo_detector.py, weights models/weights/logo_detector_<brand>.pt):
+# proposes boxes of the brand's current mark. Loaded lazily per brand; weights trained on other
+# artwork than the pack's (a changed pack) are refused, and the caller falls back to local features.
+
+_logo_detectors: dict[str, object] = {}
+_logo_detector_paths: dict[str, Path] = {}  # brand id -> weights file, overriding the default
+
+
+def use_logo_detector(brand_id: str, path: str | Path | None) -> None:
+    """Use the detector weights at `path` for `brand_id` (None: back to models/weights/logo_detector_<id>.pt)."""
+    with _logo_lock:
+        if path is None:
+            _logo_detector_paths.pop(brand_id, None)
+        else:
+            _logo_detector_paths[brand_id] = Path(path)
+        _logo_detectors.pop(brand_id, None)
+
+
+def _get_logo_detector(brand_id: str, artwork_sha256: str):
+    from models.logo_detector import LogoDetector, weights_path
+
+    with _logo_lock:
+        if brand_id not in _logo_detectors:
+            path = _logo_detector_paths.get(brand_id, weights_path(brand_id))
+            det = None
+            if path.is_file():
+                if os.environ.get("AUDITOR_TORCH_THREADS"):
+                    set_threads(int(os.environ["AUDITOR_TORCH_THREADS"]))
+                det = LogoDetector.load(path)
+            _logo_detectors[brand_id] = det
+        det = _logo_detectors[brand_id]
+    if det is not None and det.meta.get("artwork_sha256") != artwork_sha256:
+        raise ValueError(f"logo detector of brand '{brand_id}' was trained on other artwork than the pack's "
+                         f"(retrain: auditor train --head logo --brand {brand_id})")
+    return det
+
+
+def has_logo_detector(brand_id: str) -> bool:
+    from models.logo_detector import weights_path
+
+    return _logo_detector_paths.get(brand_id, weights_path(brand_id)).is_file()
+
+
+def detect_logos(rgb: np.ndarray, brand_id: str, artwork_sha256: str, threshold: float,
+                 top_k: int = 8) -> list[tuple[tuple[float, float, float, float], float]] | None:
+    """Boxes (xyxy, photo pixels) and heat scores (0..1) of the brand's current mark on `rgb` (HxWx3 uint8).
+
+    None when the brand has no trained detector. Raises ValueError for stale weights.
+    """
+    det = _get_logo_detector(brand_id, artwork_sha256)
+    if det is None:
+        return None
+    with _logo_lock:
+        found = det.detect(rgb, threshold, top_k)
+    return [(d.box_xyxy, d.score) for d in found]
+
+
+def refine_logo_box(rgb: np.ndarray, brand_id: str, artwork_sha256: str,
+                    box_xyxy: tuple[float, float, float, float]) -> tuple[tuple[float, float, float, float], float] | None:
+    """The detector's second, closer look at one proposal: (box xyxy, heat) or None."""
+    det = _get_logo_detector(brand_id, artwork_sha256)
+    if det is None:
+        return None
+    with _logo_lock:
+        found = det.refine(rgb, box_xyxy)
+    return None if found is None else (found.box_xyxy, found.score)

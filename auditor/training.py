@@ -128,6 +128,29 @@ def train(
                        threads=threads, progress=progress, command=cmd, data_description=desc)
 
 
+def train_logo(brand: str | None = None, out: str | Path | None = None, *, minutes: float = 16.0, seed: int = 1,
+               threads: int | None = None, command: str | None = None) -> dict[str, Any]:
+    """Train a brand's logo detector from its pack's artwork alone (no labelled set): `auditor train --head logo`.
+
+    Writes models/weights/logo_detector_<brand>.pt (or `out`: a .pt file or a folder) and its model card.
+    Returns {"logo": {"weights", "metrics" (synthetic validation), "epochs", "seconds"}}.
+    """
+    import os
+
+    from auditor.brandpack import load_brand
+    from models.logo_detector import train as train_detector
+
+    pack = load_brand(brand)  # the default (demo) pack when None; unknown brands raise here
+    if out is not None and Path(out).suffix != ".pt":
+        out = Path(out) / f"logo_detector_{pack.id}.pt"
+    if threads is None:
+        threads = int(os.environ.get("AUDITOR_TORCH_THREADS") or os.cpu_count() or 1)
+    cmd = command if command is not None else " ".join(shlex.quote(a) for a in ["auditor", *sys.argv[1:]])
+    report = train_detector(brand if brand is not None else pack.id, out, minutes=minutes, seed=seed,
+                            threads=threads, command=cmd)
+    return {"logo": report}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """python -m auditor.training SET_DIR... [--val DIR...] [--head H] [--out DIR] (the same as `auditor train`)."""
     import argparse

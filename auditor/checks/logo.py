@@ -8,6 +8,12 @@ photo warped into the reference frame must show the reference's edges, not just 
 of them). Where several references claim the same place, the one that explains it best
 wins, so a look-alike mark that shares the brand's ring is reported as the look-alike.
 
+Where the brand has a trained detector (models/logo_detector.py, `auditor train --head logo`),
+its proposals are matched again with features on an enlarged crop (small logos); a proposal
+that no homography explains (chrome, 3D letters, lit signs, blur) is accepted only when the
+detector is confident AND the learned verifier says it is the current mark and not one of
+the pack's deprecated or foreign marks; its region is then the proposal's box.
+
 Checks: logo.present, logo.placement, logo.condition, logo.wrong_mark.
 """
 from __future__ import annotations
@@ -25,7 +31,7 @@ from auditor.checks.context import PhotoContext, signal
 from auditor.checks.registry import register
 from auditor.types import CheckResult, Finding, Region, Verdict
 
-FEATURE_SIDE = 640  # the photo's long side for feature detection (SIFT doubles it internally)
+FEATURE_SIDE = 560  # the photo's long side for feature detection (SIFT doubles it internally; 640 before the detector took the small logos)
 REF_SIDE = 320  # references are described at this long side ...
 REF_SCALES = (1.0, 0.6, 0.35, 0.2)  # ... and at these fractions of it
 RATIO = 0.9  # Lowe's ratio test (loose: the geometric and appearance checks keep precision)
@@ -60,6 +66,9 @@ class LogoMatch:
     model: str = "homography"  # or "similarity" (few features: accepted on a stricter appearance check)
     runner_up: str | None = None  # the other reference that claimed this place, if any
     runner_up_score: float | None = None
+    detector_score: float | None = None  # heat of the learned detector's proposal here (None: no proposal)
+    verifier: float | None = None  # the learned verifier's probability against the current marks
+    accepted_by: str = "geometry"  # geometry / geometry+verifier / detector+geometry / detector+verifier
 
     @property
     def current(self) -> bool:
@@ -327,15 +336,27 @@ def _score(inliers: int, spread: float, appearance: float) -> float:
     return float(np.clip(0.6 * appearance + 0.25 * min(1.0, inliers / 40) + 0.15 * min(1.0, spread / 0.6), 0, 1))
 
 
+DETECTOR_PROPOSE = 0.25  # detector heat at which a box is a proposal (matched again, enlarged)
+DETECTOR_ACCEPT = 0.25  # heat at which a proposal that no homography explains may be accepted ...
+DETECTOR_VERIFIER = 0.2  # ... if the verifier gives it this much (and more than any wrong mark) ...
+DETECTOR_SCORE = 0.45  # ... and 0.5 x heat + 0.5 x verifier reaches this (all three tuned on a generated val split)
+DETECTOR_MAX_PROPOSALS = 2  # proposals looked at again per photo (best first) ...
+DETECTOR_ZOOM = 0.25  # ... and matched again with local features when at least this hot
+PROPOSAL_SIDE = 192  # a proposal's box is matched at this long side ...
+PROPOSAL_MARGIN = 0.5  # ... in a crop grown by this share of the box on each side
+
+
 def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | None = None) -> tuple[LogoMatch, ...]:
     """Every verified logo occurrence on `rgb` (HxWx3 uint8), best first.
 
-    Overlapping claims by several references are resolved in favour of the best score;
-    the loser is kept on the winner as `runner_up`.
+    Overlapping claims are resolved in favour of geometry (a homography's quad beats the
+    detector's box), then of the best score; the loser is kept on the winner as `runner_up`.
     """
     p = {"ratio": RATIO, "ransac_px": RANSAC_PX, "min_inliers": 10, "min_appearance": MIN_APPEARANCE,
          "feature_side": FEATURE_SIDE, "zoom": 3.0, "zoom_cell": 24, "zoom_min_points": 5, "zoom_windows": 2,
          "zoom_min_inliers": 8, "min_inliers_similarity": 5, "min_appearance_similarity": MIN_APPEARANCE_SIMILARITY,
+         "detector": True, "det_propose": DETECTOR_PROPOSE, "det_accept": DETECTOR_ACCEPT,
+         "det_verifier": DETECTOR_VERIFIER, "det_score": DETECTOR_SCORE,
          **(params or {})}
     refs = reference_features(brand)
     if not refs:
@@ -348,31 +369,20 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
     for c in cands:
         c["to_rgb"] = np.diag([1 / s, 1 / s, 1.0])
         c["gray"] = gray_small
-    # Small logos: re-match, enlarged, where many ratio-test matches cluster but nothing was verified.
-    full_gray = None
-    found_current = any(c["rf"].ref.current if hasattr(c["rf"].ref, "current") else not (c["rf"].ref.deprecated or c["rf"].ref.foreign)
-                        for c in cands if c["appearance"] >= p["min_appearance"])
-    for x0, y0, x1, y1 in [] if found_current else _zoom_windows(matched, gray_small.shape, p["zoom_cell"], p["zoom_min_points"],
-                                        [c["v"].quad for c in cands if c["appearance"] >= p["min_appearance"]],
-                                        p["zoom_windows"]):
-        if full_gray is None:
-            full_gray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
-        z = p["zoom"]  # enlargement relative to the feature image
-        X0, Y0, X1, Y1 = (int(v / s) for v in (x0, y0, x1, y1))
-        crop = full_gray[Y0:Y1, X0:X1]
-        f = z * s  # crop pixels -> window pixels
-        win = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
-        wc, _ = _candidates(win, refs, {**p, "min_inliers": p["zoom_min_inliers"]})
-        for c in wc:
-            c["to_rgb"] = np.array([[1 / f, 0, X0], [0, 1 / f, Y0], [0, 0, 1]], np.float64)
-            c["gray"] = win
-        cands.extend(wc)
+    proposals = _proposals(rgb, brand, p) if p["detector"] else None
+    if proposals is None:
+        cands.extend(_cluster_zoom(rgb, gray_small, s, cands, matched, refs, p))
+    else:
+        cands.extend(_proposal_candidates(rgb, proposals, cands, refs, p, brand))
     for c in cands:
-        c["score"] = _score(c["inliers"], c["v"].measured.get("spread", 0.0), c["appearance"])
+        if c["model"] != "detector":
+            c["score"] = _score(c["inliers"], c["v"].measured.get("spread", 0.0), c["appearance"])
     if p.get("verifier", True):
         _verify_candidates(cands, rgb, refs)
     cands = [c for c in cands if _accepted(c, p)]
-    cands.sort(key=lambda c: -c["score"])
+    # where a homography explains a place, its quad beats the detector's box (and a wrong mark found
+    # by geometry beats the detector's idea that the current mark is there)
+    cands.sort(key=lambda c: (c["model"] == "detector", -c["score"]))
     out: list[LogoMatch] = []
     taken: list[tuple[Region, dict]] = []
     for c in cands:
@@ -396,9 +406,172 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
             homography=tuple(tuple(float(v) for v in row) for row in H), ref_size=rf.size, mark_box=rf.mark_box,
             model=c["model"], runner_up=None if ru is None else ru["rf"].ref.id,
             runner_up_score=None if ru is None else round(ru["score"], 4),
+            detector_score=None if c.get("det") is None else round(c["det"], 4),
+            verifier=None if c.get("verifier") is None else round(c["verifier"], 4), accepted_by=_accepted_by(c),
         ))
     return tuple(out)
 
+
+def _accepted_by(c: dict) -> str:
+    if c["model"] == "detector":
+        return "detector+verifier"
+    base = "detector+geometry" if c.get("det") is not None else "geometry"
+    return base + ("+verifier" if c.get("verifier") is not None else "")
+
+
+def _cluster_zoom(rgb, gray_small, s, cands, matched, refs, p) -> list[dict]:
+    """Small logos without a detector: re-match, enlarged, where many ratio-test matches cluster
+    but nothing was verified."""
+    found_current = any(not (c["rf"].ref.deprecated or c["rf"].ref.foreign)
+                        for c in cands if c["appearance"] >= p["min_appearance"])
+    if found_current:
+        return []
+    out: list[dict] = []
+    full_gray = None
+    for x0, y0, x1, y1 in _zoom_windows(matched, gray_small.shape, p["zoom_cell"], p["zoom_min_points"],
+                                        [c["v"].quad for c in cands if c["appearance"] >= p["min_appearance"]],
+                                        p["zoom_windows"]):
+        if full_gray is None:
+            full_gray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+        z = p["zoom"]  # enlargement relative to the feature image
+        X0, Y0, X1, Y1 = (int(v / s) for v in (x0, y0, x1, y1))
+        crop = full_gray[Y0:Y1, X0:X1]
+        f = z * s  # crop pixels -> window pixels
+        win = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
+        wc, _ = _candidates(win, refs, {**p, "min_inliers": p["zoom_min_inliers"]})
+        for c in wc:
+            c["to_rgb"] = np.array([[1 / f, 0, X0], [0, 1 / f, Y0], [0, 0, 1]], np.float64)
+            c["gray"] = win
+        out.extend(wc)
+    return out
+
+
+# --------------------------------------------------------------------------- learned detector
+
+_digest_cache: dict[tuple, str] = {}
+_detector_broken: dict[str, str] = {}
+
+
+def current_artwork(brand: BrandPack) -> list[np.ndarray]:
+    """The pack's artwork references of its current mark (what a brand's detector is trained on), RGBA."""
+    return [r.rgba for r in brand.logos if r.kind == "artwork" and not (r.deprecated or r.foreign)]
+
+
+def artwork_sha256(brand: BrandPack) -> str:
+    """SHA-256 over the current artwork (shape + pixels): a detector trained on other artwork is refused."""
+    import hashlib
+
+    key = (brand.id, str(brand.root), tuple((r.id, str(r.path), r.rgba.shape) for r in brand.logos))
+    with _ref_lock:
+        if key not in _digest_cache:
+            h = hashlib.sha256()
+            for a in current_artwork(brand):
+                h.update(str(a.shape).encode())
+                h.update(np.ascontiguousarray(a).tobytes())
+            _digest_cache[key] = h.hexdigest()
+        return _digest_cache[key]
+
+
+def _proposals(rgb: np.ndarray, brand: BrandPack, p: Mapping[str, Any]) -> list[tuple[tuple, float]] | None:
+    """The brand detector's boxes (xyxy, rgb pixels) and heats, or None without a usable detector."""
+    if brand.id in _detector_broken:
+        return None
+    try:
+        from auditor.inference import detect_logos  # torch: loaded on first use
+
+        return detect_logos(rgb, brand.id, artwork_sha256(brand), p["det_propose"])
+    except Exception as exc:  # missing torch, stale or broken weights: local features alone, say so once
+        _detector_broken[brand.id] = f"{type(exc).__name__}: {exc}"
+        import logging
+
+        logging.getLogger(__name__).warning("logo detector of '%s' unavailable, using local features only: %s",
+                                            brand.id, exc)
+        return None
+
+
+def _box_iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / u if u > 0 else 0.0
+
+
+def _cand_box(c: dict) -> tuple[float, float, float, float]:
+    q = geometry.project(c["to_rgb"], c["v"].quad)
+    return (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
+
+
+def _proposal_candidates(rgb: np.ndarray, proposals, cands: list[dict], refs: list[_RefFeatures],
+                         p: Mapping[str, Any], brand: BrandPack) -> list[dict]:
+    """Candidates from the detector's proposals: a proposal that a full-photo match already
+    covers lends it its heat; the others are matched again on an enlarged crop, and where no
+    homography explains them they become box candidates for the verifier to judge."""
+    out: list[dict] = []
+    full_gray = None
+    current = [r for r in refs if not (r.ref.deprecated or r.ref.foreign)]
+    for box, heat in proposals[:DETECTOR_MAX_PROPOSALS]:
+        covering = [c for c in cands if _box_iou(_cand_box(c), box) > 0.3]
+        for c in covering:
+            c["det"] = max(heat, c.get("det") or 0.0)
+        found = []
+        if not covering and heat >= DETECTOR_ZOOM:
+            if full_gray is None:
+                full_gray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+            found = _match_proposal(full_gray, box, refs, p)
+            for c in found:
+                c["det"] = heat
+            out.extend(found)
+        # the box itself as well, unless a homography explains it: a covering match may yet be vetoed
+        if current and heat >= p["det_accept"] and not any(_box_iou(_cand_box(c), box) > 0.3 for c in found):
+            refined = _refine(rgb, box, brand) if p.get("refine", True) else None
+            if refined is not None:  # the mean of the two looks was the tighter box on the val split
+                box, heat = tuple((a + b) / 2 for a, b in zip(box, refined[0])), max(heat, refined[1])
+            out.append(_box_candidate(box, heat, current[0]))
+    return out
+
+
+def _refine(rgb: np.ndarray, box, brand: BrandPack):
+    """The detector's closer look at a box candidate (a tighter box for small marks), or None."""
+    try:
+        from auditor.inference import refine_logo_box
+
+        return refine_logo_box(rgb, brand.id, artwork_sha256(brand), box)
+    except Exception:  # the proposal itself stands
+        return None
+
+
+def _match_proposal(full_gray: np.ndarray, box, refs: list[_RefFeatures], p: Mapping[str, Any]) -> list[dict]:
+    """Local-feature candidates in a crop around a proposal, enlarged so the box is PROPOSAL_SIDE px."""
+    x0, y0, x1, y1 = box
+    bw, bh = max(x1 - x0, 2.0), max(y1 - y0, 2.0)
+    H, W = full_gray.shape
+    X0, Y0 = int(max(0, x0 - PROPOSAL_MARGIN * bw)), int(max(0, y0 - PROPOSAL_MARGIN * bh))
+    X1, Y1 = int(min(W, x1 + PROPOSAL_MARGIN * bw)), int(min(H, y1 + PROPOSAL_MARGIN * bh))
+    if X1 - X0 < 8 or Y1 - Y0 < 8:
+        return []
+    f = float(np.clip(PROPOSAL_SIDE / max(bw, bh), 0.25, 4.0))
+    win = cv2.resize(full_gray[Y0:Y1, X0:X1], None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
+    found, _ = _candidates(win, refs, {**p, "min_inliers": p["zoom_min_inliers"]})
+    for c in found:
+        c["to_rgb"] = np.array([[1 / f, 0, X0], [0, 1 / f, Y0], [0, 0, 1]], np.float64)
+        c["gray"] = win
+    return found
+
+
+def _box_candidate(box, heat: float, rf: _RefFeatures) -> dict:
+    """A candidate that is only the detector's box: the reference's mark box mapped onto it."""
+    x0, y0, x1, y1 = box
+    mx0, my0, mx1, my1 = rf.mark_box
+    sx, sy = (x1 - x0) / max(mx1 - mx0, 1e-6), (y1 - y0) / max(my1 - my0, 1e-6)
+    H = np.array([[sx, 0, x0 - mx0 * sx], [0, sy, y0 - my0 * sy], [0, 0, 1]], np.float64)
+    quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+    v = geometry.Verification(True, "", quad, {"detector": round(heat, 4)})
+    return {"rf": rf, "H": H, "to_rgb": np.eye(3), "v": v, "inliers": 0, "appearance": 0.0, "model": "detector",
+            "det": heat, "score": 0.5 * heat}
+
+
+# --------------------------------------------------------------------------- learned verifier
 
 VERIFIER_SIDE = 128  # the learned verifier compares crops at this size
 VERIFIER_REJECT = 0.15  # below this the verifier vetoes a match whatever its edges say
@@ -409,10 +582,13 @@ _verifier_broken: list[str] = []
 def _verify_candidates(cands: list[dict], rgb: np.ndarray, refs: list[_RefFeatures]) -> None:
     """Score candidates of the brand's current mark with the learned verifier (models/logo_verifier).
 
-    Sets c["verifier"] to the best probability against the current references, or leaves it
-    unset when the verifier cannot run (then the edge-appearance rule alone decides).
+    Sets c["verifier"] to the best probability against the current references (and, for the
+    detector's box candidates, c["verifier_wrong"] against the deprecated and foreign marks),
+    or leaves them unset when the verifier cannot run (then the edge-appearance rule alone
+    decides, and box candidates are dropped).
     """
     current = [r for r in refs if not (r.ref.deprecated or r.ref.foreign)]
+    wrong = [r for r in refs if r.ref.deprecated or r.ref.foreign]
     todo = [c for c in cands if not (c["rf"].ref.deprecated or c["rf"].ref.foreign)]
     if not todo or not current or _verifier_broken:
         return
@@ -423,6 +599,9 @@ def _verify_candidates(cands: list[dict], rgb: np.ndarray, refs: list[_RefFeatur
         seen: dict[str, np.ndarray] = {}
         for r in current:
             seen.setdefault(r.ref.id, r.ref.rgba)
+        n_cur = len(seen)
+        for r in wrong:
+            seen.setdefault(r.ref.id, r.ref.rgba)
         probs = verify_logo(crops, list(seen.values()))
         threshold = logo_verifier_threshold()
     except Exception as exc:  # missing weights or torch: fall back to geometry + edges, say so once
@@ -432,10 +611,14 @@ def _verify_candidates(cands: list[dict], rgb: np.ndarray, refs: list[_RefFeatur
         logging.getLogger(__name__).warning("logo verifier unavailable, using edge appearance only: %s", exc)
         return
     for c, row in zip(todo, probs):
-        c["verifier"] = float(np.max(row))
+        c["verifier"] = float(np.max(row[:n_cur]))
+        c["verifier_wrong"] = float(np.max(row[n_cur:])) if len(row) > n_cur else 0.0
         c["verifier_threshold"] = threshold
-        c["score"] = float(np.clip(0.5 * c["verifier"] + 0.3 * c["appearance"]
-                                   + 0.2 * min(1.0, c["inliers"] / VERIFIER_SURE_INLIERS), 0, 1))
+        if c["model"] == "detector":
+            c["score"] = float(np.clip(0.5 * c["verifier"] + 0.5 * c["det"], 0, 1))
+        else:
+            c["score"] = float(np.clip(0.5 * c["verifier"] + 0.3 * c["appearance"]
+                                       + 0.2 * min(1.0, c["inliers"] / VERIFIER_SURE_INLIERS), 0, 1))
 
 
 def _verifier_crop(rgb: np.ndarray, c: dict) -> np.ndarray:
@@ -450,8 +633,14 @@ def _verifier_crop(rgb: np.ndarray, c: dict) -> np.ndarray:
 
 
 def _accepted(c: dict, p: Mapping[str, Any]) -> bool:
-    """Keep a geometrically verified candidate? The learned verifier, where it ran, has the first word."""
+    """Keep a candidate? A geometric one: the learned verifier, where it ran, has the first word.
+    A detector box: only a confident proposal that the verifier calls the current mark, not a wrong one."""
     v = c.get("verifier")
+    if c["model"] == "detector":
+        if v is None:
+            return False
+        return (c["det"] >= p["det_accept"] and v >= p["det_verifier"] and v > c["verifier_wrong"]
+                and c["score"] >= p["det_score"])
     if v is None:
         return c["appearance"] >= p["min_appearance"]
     if v >= c["verifier_threshold"] or c["inliers"] >= VERIFIER_SURE_INLIERS:
@@ -475,10 +664,16 @@ def _best_current(ctx: PhotoContext) -> LogoMatch | None:
 
 
 def _logo_finding(m: LogoMatch, message: str, kind: str = "logo") -> Finding:
-    return Finding(kind, message, m.region,
-                   measured={"reference": m.reference_id, "reference_kind": m.kind, "inliers": m.inliers, "model": m.model,
-                             "spread": round(m.spread, 3), "appearance": m.appearance, "score": m.score},
-                   thresholds={"min_appearance": MIN_APPEARANCE}, confidence=m.confidence)
+    measured = {"reference": m.reference_id, "reference_kind": m.kind, "inliers": m.inliers, "model": m.model,
+                "spread": round(m.spread, 3), "appearance": m.appearance, "score": m.score, "accepted_by": m.accepted_by}
+    thresholds: dict[str, Any] = {"min_appearance": MIN_APPEARANCE}
+    if m.detector_score is not None:
+        measured["detector_score"] = m.detector_score
+        thresholds.update(detector_accept=DETECTOR_ACCEPT, detector_verifier=DETECTOR_VERIFIER,
+                          detector_score=DETECTOR_SCORE)
+    if m.verifier is not None:
+        measured["verifier"] = m.verifier
+    return Finding(kind, message, m.region, measured=measured, thresholds=thresholds, confidence=m.confidence)
 
 
 @register("logo.present", title_en="Brand logo present", title_zh="品牌标识",
@@ -489,7 +684,8 @@ def logo_present(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
     if sure:
         best = sure[0]
         return CheckResult("logo.present", Verdict.PASS, confidence=best.confidence, score=best.score,
-                           message=f"brand logo found ({len(sure)}x, best via {best.reference_id}, {best.inliers} inliers)",
+                           message=f"brand logo found ({len(sure)}x, best via {best.reference_id}: {best.accepted_by}, "
+                                   f"{best.inliers} inliers)",
                            findings=tuple(_logo_finding(m, f"brand logo ({m.reference_id})") for m in sure),
                            values={"present": True, "score": best.score, "count": len(sure)},
                            thresholds={"min_confidence": params["min_confidence"]})

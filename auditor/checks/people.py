@@ -31,12 +31,19 @@ FACE_SUPPORT = 0.3  # ... plus this times the person head's centre probability b
 FACE_MIN_SKIN = 0.3  # share of smooth skin pixels a face must show
 SKIN_MAX_MOTTLING = 6.0  # grey-level spread (3x3) above which a skin-coloured pixel is texture, not skin
 
+DARK_MEAN_LUMA = 60.0  # a photo with a mean luma (0..255) under this is underexposed ...
+NORMAL_MEAN_LUMA = 110.0  # ... and is brightened toward this before colours and badges are measured
+MAX_EXPOSURE_GAIN = 16.0  # linear-light gain, at most (4 stops)
+WHITE_BALANCE_RANGE = (0.75, 1.33)  # per-channel grey-world gains are clipped to this
+
 # Parts of a person box (fractions of its width and height), standing pose.
-TORSO = (0.25, 0.22, 0.75, 0.50)
 TORSO_WIDE = (0.12, 0.20, 0.88, 0.52)
+SIDE_WEIGHT_DROP = 0.6  # a torso pixel at the side of the window weighs 1 - this (1 on the middle line)
 BACKGROUND_DISTANCE = 10.0  # Lab distance under which a torso pixel counts as the background beside the person
 LEGS = (0.30, 0.60, 0.70, 0.92)
-CHEST = (0.15, 0.18, 0.85, 0.50)
+CHEST = (0.0, 0.17, 1.0, 0.48)  # searched for a badge (its ring must fit inside too): below the shoulders
+CHEST_BELOW_FACE = (0.2, 2.0)  # ... or, below a face, this many face heights under its box (ring included)
+FULL_FIGURE = 0.8  # a box shorter than this share of the figure its face implies is cut short
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ class PersonSeen:
     legs_lab: tuple[float, float, float] | None
     role: RoleMatch | None
     badge: Badge | None
+    face_xyxy: tuple[float, float, float, float] | None = None
 
 
 # ---------------------------------------------------------------- signal: persons of a photo
@@ -83,10 +91,9 @@ def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
         return ()
     H, W = ctx.photo.rgb.shape[:2]
     small, f = downscaled(ctx, MEASURE_SIDE)
-    lab = _lab(small)
     faces = detect_faces(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)) / f
     text_lines = ctx.get("text") if ctx.has("text") else ()
-    candidates: list[tuple[tuple[float, float, float, float], float, bool]] = []
+    candidates: list[tuple[tuple[float, float, float, float], float, np.ndarray | None]] = []
     used = np.zeros(len(faces), bool)
     for box, score in zip(net.person_boxes_xyxy, net.person_scores):
         if score < CANDIDATE_SCORE:
@@ -95,24 +102,32 @@ def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
         hit = _face_in_head(box, faces)
         if hit is not None:
             used[hit] = True
-        candidates.append((box, min(1.0, float(score) + (FACE_BOOST if hit is not None else 0.0)), hit is not None))
+        candidates.append((box, min(1.0, float(score) + (FACE_BOOST if hit is not None else 0.0)),
+                           None if hit is None else faces[hit]))
     for i in np.nonzero(~used)[0]:
         if _skin_share(small, faces[i] * f) < FACE_MIN_SKIN:
             continue  # Haar fires on signs, grilles and rust textures: a face shows skin
         box = body_from_face(faces[i], (W, H))
         score = FACE_ONLY_SCORE + FACE_SUPPORT * _heat_support(net, box)
         if score >= CANDIDATE_SCORE:
-            candidates.append((box, min(1.0, score), True))
+            candidates.append((box, min(1.0, score), faces[i]))
     out = []
+    if candidates:
+        gain = photo_gains(small)
+        seen = _brightened(small, gain)
+        lab = _lab(seen)
     for box, score, face in candidates:
-        sbox = tuple(v * f for v in box)
-        torso = torso_colour(lab, small, sbox)
-        legs = dominant_colour(lab, small, _part(sbox, LEGS))
-        badge = find_badge(lab, _part(sbox, CHEST), sbox, torso)
+        frame = body_frame(box, face)
+        axis = None if face is None else (face[0] + face[2]) / 2 * f
+        sframe = tuple(v * f for v in frame)
+        torso = torso_colour(lab, seen, sframe, axis)
+        legs = dominant_colour(lab, seen, _part(sframe, LEGS, axis))
+        badge = badge_on_chest(ctx.photo.rgb, frame, face, torso, gain)
         if badge is not None:
-            badge = _badge_with_text(Badge(tuple(v / f for v in badge.box_xyxy), badge.contrast, badge.fill), text_lines)
+            badge = _badge_with_text(badge, text_lines)
         role = match_role(torso, legs, ctx.brand, None)
-        out.append(PersonSeen(box, score, face, torso, legs, role, badge))
+        out.append(PersonSeen(box, score, face is not None, torso, legs, role, badge,
+                              None if face is None else tuple(float(v) for v in face)))
     return tuple(sorted(out, key=lambda p: -p.score))
 
 
@@ -134,13 +149,34 @@ def _skin_share(rgb: np.ndarray, face_xyxy) -> float:
     return float((skin_mask(patch) & (spread <= SKIN_MAX_MOTTLING)).mean())
 
 
-def body_from_face(face_xyxy, image_wh) -> tuple[float, float, float, float]:
-    """A standing person's box extrapolated from a face box (head ~ 1/7 of the height), clipped."""
+def body_from_face(face_xyxy, image_wh=None) -> tuple[float, float, float, float]:
+    """A standing person's box extrapolated from a face box (head ~ 1/7 of the height), clipped
+    to the image when `image_wh` is given."""
     fx0, fy0, fx1, fy1 = (float(v) for v in face_xyxy)
     fw, fh = fx1 - fx0, fy1 - fy0
     cx = (fx0 + fx1) / 2
+    box = (cx - 1.6 * fw, fy0 - 0.35 * fh, cx + 1.6 * fw, fy0 + 7.0 * fh)
+    if image_wh is None:
+        return box
     W, H = image_wh
-    return (max(0.0, cx - 1.6 * fw), max(0.0, fy0 - 0.35 * fh), min(float(W), cx + 1.6 * fw), min(float(H), fy0 + 7.0 * fh))
+    return (max(0.0, box[0]), max(0.0, box[1]), min(float(W), box[2]), min(float(H), box[3]))
+
+
+def body_frame(box, face) -> tuple[float, float, float, float]:
+    """The standing figure that the parts' fractions (TORSO_WIDE, LEGS, CHEST) refer to.
+
+    The person box itself, unless a face in its head shows the box is cut short (by the
+    photo's bottom edge, or by something in front: a half-length shot, a counter): then
+    it reaches down to where a figure with a head that size ends, so the torso is not
+    measured on the face and the legs not on the torso.
+    """
+    if face is None:
+        return tuple(float(v) for v in box)
+    x0, y0, x1, y1 = (float(v) for v in box)
+    _, fy0, _, fy1 = body_from_face(face)
+    if y1 - y0 < FULL_FIGURE * (fy1 - fy0):
+        y0, y1 = min(y0, fy0), max(y1, fy1)
+    return (x0, y0, x1, y1)
 
 
 def _heat_support(net: NetOutputs, box) -> float:
@@ -275,14 +311,59 @@ def check_badges(ctx, params: Mapping[str, Any]) -> CheckResult:
 
 # ---------------------------------------------------------------- colour measurement
 
+def exposure_gain(rgb: np.ndarray) -> float:
+    """Linear-light gain that brings an underexposed photo to a normal exposure (1 otherwise).
+
+    In a dark photo every garment drifts toward black (a teal jacket and a charcoal suit
+    both measure L* ~ 10) and a badge's contrast shrinks. Mean luma (0..255) under
+    DARK_MEAN_LUMA (the threshold of lighting.exposure) is lifted toward NORMAL_MEAN_LUMA,
+    as a longer exposure would, by at most MAX_EXPOSURE_GAIN.
+    """
+    mean = float(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).mean())
+    if mean >= DARK_MEAN_LUMA:
+        return 1.0
+    return float(min(MAX_EXPOSURE_GAIN, (NORMAL_MEAN_LUMA / max(mean, 1.0)) ** 2.2))  # sRGB ~ linear ** (1 / 2.2)
+
+
+
+def photo_gains(rgb: np.ndarray) -> np.ndarray:
+    """(3,) linear-light RGB gains that colours are measured under: the exposure gain times a
+    grey-world white balance clipped to WHITE_BALANCE_RANGE (a warm lamp makes a white card
+    skin-coloured and shifts every garment; a scene that is all one colour must not be
+    pushed far)."""
+    from auditor.colour import white_balance_gains
+
+    wb = np.clip(white_balance_gains(rgb[::4, ::4], "gray_world"), *WHITE_BALANCE_RANGE)
+    return exposure_gain(rgb) * wb
+
+
+def _brightened(rgb: np.ndarray, gains) -> np.ndarray:
+    """`rgb` (uint8) with linear-light per-channel `gains` applied (through a lookup table)."""
+    from auditor.colour import apply_white_balance
+
+    gains = np.broadcast_to(np.asarray(gains, np.float64), (3,))
+    if np.all(gains == 1.0):
+        return rgb
+    levels = np.arange(256, dtype=np.uint8)[:, None].repeat(3, axis=1)
+    lut = apply_white_balance(levels, gains)  # 256 x 3: each channel's level mapped
+    out = np.empty_like(rgb)
+    for c in range(3):
+        out[..., c] = cv2.LUT(rgb[..., c], lut[:, c])
+    return out
+
+
 def _lab(rgb: np.ndarray) -> np.ndarray:
     """HxWx3 float32 CIE Lab (L 0..100) of an sRGB uint8 image."""
     return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
 
 
-def _part(box, frac) -> tuple[int, int, int, int]:
+def _part(box, frac, axis_x: float | None = None) -> tuple[int, int, int, int]:
+    """A part of a person box by fractions (x0, y0, x1, y1); with `axis_x` (the face's centre)
+    the part is centred on that vertical line instead (a raised arm widens a box to one side)."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
+    if axis_x is not None:
+        x0 = axis_x - (frac[0] + frac[2]) / 2 * w
     return (int(x0 + frac[0] * w), int(y0 + frac[1] * h), int(np.ceil(x0 + frac[2] * w)), int(np.ceil(y0 + frac[3] * h)))
 
 
@@ -308,49 +389,64 @@ def dominant_colour(lab: np.ndarray, rgb: np.ndarray, box_xyxy, k: int = 3) -> t
     return _dominant(patch, skin, k)
 
 
-def _dominant(patch: np.ndarray, skin: np.ndarray, k: int = 3) -> tuple[float, float, float] | None:
-    """Median of the largest k-means cluster of (N, 3) Lab pixels, skin pixels dropped when few."""
+def _dominant(patch: np.ndarray, skin: np.ndarray, k: int = 3, weights: np.ndarray | None = None) -> tuple[float, float, float] | None:
+    """Median of the heaviest k-means cluster of (N, 3) Lab pixels (each pixel weighs 1 or its
+    `weights`), skin pixels dropped when few."""
+    weights = np.ones(len(patch), np.float32) if weights is None else np.asarray(weights, np.float32)
     if len(patch) > 1500:
         pick = np.linspace(0, len(patch) - 1, 1500).astype(int)
-        patch, skin = patch[pick], skin[pick]
+        patch, skin, weights = patch[pick], skin[pick], weights[pick]
     if (~skin).sum() >= 0.3 * len(skin):
-        patch = patch[~skin]
+        patch, weights = patch[~skin], weights[~skin]
     if len(patch) < k:
         return tuple(float(v) for v in np.median(patch, axis=0)) if len(patch) else None
     feats = patch * np.array([0.5, 1.0, 1.0], np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
     cv2.setRNGSeed(0)
     _, labels, _ = cv2.kmeans(feats.astype(np.float32), k, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
-    biggest = np.bincount(labels.ravel(), minlength=k).argmax()
+    biggest = np.bincount(labels.ravel(), weights=weights, minlength=k).argmax()
     return tuple(float(v) for v in np.median(patch[labels.ravel() == biggest], axis=0))
 
 
-def torso_colour(lab: np.ndarray, rgb: np.ndarray, box) -> tuple[float, float, float] | None:
+def torso_colour(lab: np.ndarray, rgb: np.ndarray, box, axis_x: float | None = None) -> tuple[float, float, float] | None:
     """Dominant Lab colour of the upper garment.
 
     Pixels like the background just left and right of the person (a wall seen past a
-    raised arm) and skin are dropped; the largest remaining colour cluster wins, so a
-    tablet or a tie held in front of the chest does not decide.
+    raised arm) and skin are dropped; of the remaining colour clusters the heaviest wins,
+    pixels weighing less toward the sides (the body's middle line is the face's centre
+    when known), so a tablet or a tie held in front of the chest does not decide, nor a
+    wall that a loose box takes in at its side.
     """
     H, W = lab.shape[:2]
-    x0, y0, x1, y1 = (max(0, v) for v in _part(box, TORSO_WIDE))
+    x0, y0, x1, y1 = (max(0, v) for v in _part(box, TORSO_WIDE, axis_x))
     x1, y1 = min(W, x1), min(H, y1)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
     patch = lab[y0:y1, x0:x1].reshape(-1, 3)
     skin = skin_mask(np.ascontiguousarray(rgb[y0:y1, x0:x1])).reshape(-1)
-    bw = max(2, int(0.12 * (box[2] - box[0])))
-    backgrounds = []
-    for bx0, bx1 in ((int(box[0]) - bw, int(box[0])), (int(box[2]), int(box[2]) + bw)):
-        bx0, bx1 = max(0, bx0), min(W, bx1)
-        if bx1 - bx0 >= 2:
-            backgrounds.append(np.median(lab[y0:y1, bx0:bx1].reshape(-1, 3), axis=0))
+    mid = (box[0] + box[2]) / 2 if axis_x is None else axis_x
+    half = max(1.0, (TORSO_WIDE[2] - TORSO_WIDE[0]) / 2 * (box[2] - box[0]))
+    dx = np.abs(np.arange(x0, x1, dtype=np.float32) + 0.5 - mid) / half
+    weight = np.broadcast_to(1.0 - SIDE_WEIGHT_DROP * np.clip(dx, 0, 1), (y1 - y0, x1 - x0)).reshape(-1)
     keep = np.ones(len(patch), bool)
-    for bg in backgrounds:
+    for bg in background_beside(lab, box, y0, y1):
         keep &= np.linalg.norm(patch - bg, axis=1) > BACKGROUND_DISTANCE
     if keep.sum() >= 0.25 * len(patch):
-        patch, skin = patch[keep], skin[keep]
-    return _dominant(patch, skin)
+        patch, skin, weight = patch[keep], skin[keep], weight[keep]
+    return _dominant(patch, skin, weights=weight)
+
+
+def background_beside(lab: np.ndarray, box, y0: int, y1: int) -> list[np.ndarray]:
+    """Median Lab of the strips just left and right of a person box, rows y0..y1 (each strip
+    12 % of the box's width; a strip outside the image is left out)."""
+    W = lab.shape[1]
+    bw = max(2, int(0.12 * (box[2] - box[0])))
+    out = []
+    for bx0, bx1 in ((int(box[0]) - bw, int(box[0])), (int(box[2]), int(box[2]) + bw)):
+        bx0, bx1 = max(0, bx0), min(W, bx1)
+        if bx1 - bx0 >= 2 and y1 - y0 >= 1:
+            out.append(np.median(lab[y0:y1, bx0:bx1].reshape(-1, 3), axis=0))
+    return out
 
 
 def match_role(torso, legs, brand, season: str | None) -> RoleMatch | None:
@@ -414,59 +510,195 @@ def _torso_in_palette(torso, brand, season) -> bool:
 
 # ---------------------------------------------------------------- badge
 
-def find_badge(lab: np.ndarray, chest_xyxy, person_xyxy, shirt_lab) -> Badge | None:
-    """A name badge on the chest: a compact, rectangular patch clearly lighter than the shirt.
+BADGE_PERSON_PX = 128  # a person's chest is searched at this person width ...
+BADGE_MAX_UPSCALE = 4.0  # ... enlarged at most this much
+BADGE_WIDTH = (0.08, 0.32)  # card width, share of the person's width
+BADGE_ASPECTS = (0.8, 1.15, 1.6, 2.2, 3.0)  # card width / height: portrait to long name bars
+BADGE_CONTRASTS = (20.0, 12.0)  # a card is this much lighter (L*) than the garment; strongest first
+BADGE_MIN_INSIDE = 0.7  # share of a card window that is light (printed text closed up)
+BADGE_TEXT = 0.05  # printed text on a card is at most this share of the person's width tall
+BADGE_MAX_SIDE = 0.3  # light share of the three darkest sides of the ring around it ...
+BADGE_MAX_WORST_SIDE = 0.7  # ... and of the lightest (a card may sit beside a shirt collar)
+BADGE_MIN_GARMENT_SIDE = 0.45  # the ring is at least this much garment on average over its sides ...
+BADGE_GARMENT_DISTANCE = 20.0  # ... pixels this close (Lab, lightness at half weight) to its colour
+BADGE_MAX_SKIN = 0.4  # a light patch that is mostly skin is a hand or a neck
+BADGE_SKIN_CHROMA = 12.0  # skin is at least this chromatic (Lab a*b* length); a white card is not
+BADGE_MAX_SKIN_SIDE = 0.3  # nor does a card touch skin: light under a chin is the shirt's collar opening
+BADGE_MAX_OFFSET = 0.75  # a card's centre lies within this many face widths of the body's middle line ...
+BADGE_MIDLINE = 0.25  # a card's centre this near the middle line (face widths) sits where a shirt shows ...
+BADGE_MIDLINE_BOX = 0.08  # ... (share of the person's width with no face seen): light on no side of it
+BADGE_MAX_OFFSET_BOX = 0.25  # ... or, with no face seen, this share of the person's width (the middle line
+#                             is then the median column of the garment's colour)
 
-    Card size must be plausible for the person (3-35 % of the person's width, aspect 0.6-4).
+
+def badge_on_chest(rgb: np.ndarray, frame, face, shirt_lab, gain=1.0) -> Badge | None:
+    """The badge on one person's chest, searched with the person resampled to BADGE_PERSON_PX wide.
+
+    `rgb`: the full photo; `frame`: the person's body frame and `face` its face box (or None),
+    in the photo's pixels; `shirt_lab`: the upper garment's colour; `gain`: the linear RGB
+    gain(s) the colours were measured with (`photo_gains`). A fixed scale gives every card,
+    however far its wearer stands, the same pixels to be found in.
+    """
+    pw = frame[2] - frame[0]
+    if pw < 4:
+        return None
+    H, W = rgb.shape[:2]
+    axis = None if face is None else (face[0] + face[2]) / 2
+    x0, y0, x1, y1 = _part(frame, CHEST, axis)
+    if face is not None:  # the chest, measured from the chin: crossed arms and hands lie lower
+        fh = face[3] - face[1]
+        y0, y1 = int(face[3] + CHEST_BELOW_FACE[0] * fh), int(np.ceil(face[3] + CHEST_BELOW_FACE[1] * fh))
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    s = min(BADGE_MAX_UPSCALE, BADGE_PERSON_PX / pw)
+    crop = cv2.resize(np.ascontiguousarray(rgb[y0:y1, x0:x1]), (max(1, round((x1 - x0) * s)), max(1, round((y1 - y0) * s))),
+                      interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    crop = _brightened(crop, gain)
+    lab = _lab(crop)
+    if face is None:
+        mid = _garment_axis(lab, shirt_lab)
+        mid = ((frame[0] + frame[2]) / 2 - x0) * s if mid is None else mid
+        reach, midline = BADGE_MAX_OFFSET_BOX * pw * s, BADGE_MIDLINE_BOX * pw * s
+    else:
+        fw = (face[2] - face[0]) * s
+        mid, reach, midline = (axis - x0) * s, BADGE_MAX_OFFSET * fw, BADGE_MIDLINE * fw
+    b = find_badge(lab, crop, pw * s, shirt_lab, mid, reach, midline)
+    if b is None:
+        return None
+    bx0, by0, bx1, by1 = b.box_xyxy
+    return Badge((x0 + bx0 / s, y0 + by0 / s, x0 + bx1 / s, y0 + by1 / s), b.contrast, b.fill)
+
+
+def _garment_axis(lab: np.ndarray, shirt_lab) -> float | None:
+    """Median column of the garment-coloured pixels (the body's middle line: one raised arm moves
+    a box's centre, not this), or None when too few."""
+    if shirt_lab is None:
+        return None
+    cols = np.nonzero(_near_colour(lab, shirt_lab, BADGE_GARMENT_DISTANCE))[1]
+    return float(np.median(cols)) if len(cols) >= 0.1 * lab.shape[0] * lab.shape[1] else None
+
+
+def find_badge(lab: np.ndarray, rgb: np.ndarray, person_w: float, shirt_lab, axis_x: float | None = None,
+               max_offset: float = np.inf, midline: float = 0.0) -> Badge | None:
+    """A name badge in a chest crop (Lab and RGB): a compact light rectangle framed by the garment.
+
+    Every window of a plausible card size (BADGE_WIDTH of the person's width `person_w`,
+    aspects BADGE_ASPECTS) is scored by integral images: it must be mostly light (L* at
+    least a contrast over the garment's `shirt_lab`), not mostly skin, and ringed by dark
+    garment: judging the ring per side, not the blob's outline, keeps a
+    card that touches a white collar or a lapel edge on one side. With `axis_x` (the
+    body's middle line) its centre lies within `max_offset` of it; within `midline` of it,
+    where the shirt shows between the lapels, all four sides must be dark. The window that
+    stands out most wins.
     """
     H, W = lab.shape[:2]
-    x0, y0, x1, y1 = max(0, chest_xyxy[0]), max(0, chest_xyxy[1]), min(W, chest_xyxy[2]), min(H, chest_xyxy[3])
-    if x1 - x0 < 6 or y1 - y0 < 6:
+    if W < 8 or H < 8:
         return None
-    L = lab[y0:y1, x0:x1, 0]
+    L = lab[..., 0]
     shirt_L = float(np.median(L)) if shirt_lab is None else float(shirt_lab[0])
-    pw = person_xyxy[2] - person_xyxy[0]
-    best: Badge | None = None
-    for delta, min_fill in ((22.0, 0.7), (15.0, 0.7), (10.0, 0.82)):  # strongest contrast first
-        mask = (L >= shirt_L + delta).astype(np.uint8)
-        # close the gaps that printed text and a coloured header band leave in a card
-        k = max(3, int(pw * 0.025)) | 1
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        for i in range(1, n):
-            bx, by, bw, bh, area = stats[i]
-            if not (0.03 * pw <= bw <= 0.35 * pw) or bh < 3 or not (0.6 <= bw / bh <= 4.0):
-                continue
-            if bx == 0 or by == 0 or bx + bw >= L.shape[1] or by + bh >= L.shape[0]:
-                continue  # a card lies on the shirt; light touching the chest's edge is background or collar
-            if shirt_lab is not None and not _ringed_by_shirt(lab[y0:y1, x0:x1], (bx, by, bw, bh), shirt_lab):
-                continue
-            fill = area / float(bw * bh)
-            if fill < min_fill:
-                continue
-            inside = L[by:by + bh, bx:bx + bw][labels[by:by + bh, bx:bx + bw] == i]
-            contrast = float(np.median(inside)) - shirt_L
-            cand = Badge((float(x0 + bx), float(y0 + by), float(x0 + bx + bw), float(y0 + by + bh)), contrast, float(fill))
-            if best is None or cand.contrast * cand.fill > best.contrast * best.fill:
+    garment = _near_colour(lab, shirt_lab, BADGE_GARMENT_DISTANCE) if shirt_lab is not None else np.zeros((H, W), bool)
+    # brown and rust-orange cloth passes the skin rule, and so does a small card tinted by the orange
+    # jacket around it (JPEG halves colour resolution): skin here is skin-coloured, clearly chromatic
+    # and not the garment's colour
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    skin = skin_mask(rgb) & (chroma >= BADGE_SKIN_CHROMA) & ~garment
+    masks = {"garment": _integral(garment), "skin": _integral(skin)}
+    geometry = (axis_x, max_offset, midline)
+    k = max(3, int(BADGE_TEXT * person_w)) | 1
+    for delta in BADGE_CONTRASTS:
+        # a card's printed lines and header band are dark: closed up inside, the ring is judged unclosed
+        light = cv2.morphologyEx((L >= shirt_L + delta).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+        masks["light"] = _integral(light)
+        # the ring is judged at half the contrast: a card's edge is a step, a fold's or a lit side's is a slope
+        masks["ring"] = _integral(L >= shirt_L + delta / 2)
+        best = None  # (score, x, y, w, h, inside)
+        for w, h in _card_sizes(person_w, L.shape):
+            cand = _best_card_window(masks, w, h, geometry)
+            if cand is not None and (best is None or cand[0] > best[0]):
                 best = cand
         if best is not None:
-            break
-    return best
+            _, bx, by, bw, bh, inside = best
+            contrast = float(np.percentile(L[by:by + bh, bx:bx + bw], 75)) - shirt_L
+            return Badge((float(bx), float(by), float(bx + bw), float(by + bh)), contrast, float(inside))
+    return None
 
 
-def _ringed_by_shirt(lab: np.ndarray, xywh, shirt_lab, min_share: float = 0.5, max_distance: float = 20.0) -> bool:
-    """Whether most of a thin ring around a box (x, y, w, h) has the shirt's colour (Lab distance)."""
-    x, y, w, h = xywh
-    m = max(2, int(0.3 * min(w, h)))
-    H, W = lab.shape[:2]
-    x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(W, x + w + m), min(H, y + h + m)
-    ring = np.ones((y1 - y0, x1 - x0), bool)
-    ring[y - y0:y - y0 + h, x - x0:x - x0 + w] = False
-    px = lab[y0:y1, x0:x1][ring]
-    if len(px) == 0:
-        return False
-    return float((np.linalg.norm(px - np.asarray(shirt_lab, np.float32), axis=1) <= max_distance).mean()) >= min_share
+def _near_colour(lab: np.ndarray, ref, distance: float, lightness: float = 0.5) -> np.ndarray:
+    """HxW bool: pixels within `distance` of Lab `ref`, lightness weighed by `lightness` (half by
+    default: folds and shading keep a cloth's hue, not its lightness)."""
+    d = (lab - np.asarray(ref, np.float32)) * np.array([lightness, 1.0, 1.0], np.float32)
+    return np.einsum("...c,...c->...", d, d) <= distance * distance
+
+
+def _card_sizes(person_w: float, shape) -> list[tuple[int, int]]:
+    """(w, h) in px of the card windows tried: widths in steps of 1.3 over BADGE_WIDTH, each aspect."""
+    sizes = []
+    w = max(5.0, BADGE_WIDTH[0] * person_w)
+    while w <= max(5.0, BADGE_WIDTH[1] * person_w):
+        for a in BADGE_ASPECTS:
+            wi, hi = int(round(w)), int(round(w / a))
+            if hi >= 4 and wi + 2 * _ring(wi, hi) <= shape[1] and hi + 2 * _ring(wi, hi) <= shape[0]:
+                sizes.append((wi, hi))
+        w *= 1.3
+    return sizes
+
+
+def _ring(w: int, h: int) -> int:
+    return max(2, int(round(0.3 * min(w, h))))
+
+
+def _integral(mask: np.ndarray) -> np.ndarray:
+    return cv2.integral(mask.astype(np.uint8), sdepth=cv2.CV_32S).astype(np.float32)
+
+
+def _box_sums(ii: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Sum of the mask over every h x w window, indexed by the window's top-left pixel."""
+    return ii[h:, w:] - ii[:-h, w:] - ii[h:, :-w] + ii[:-h, :-w]
+
+
+def _side_shares(ii: np.ndarray, w: int, h: int, t: int, ny: int, nx: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean, second largest, largest) over the four sides of the share of a mask on the top,
+    bottom, left and right strips (t px) around every w x h window whose ring fits."""
+    horiz, vert = _box_sums(ii, t, w), _box_sums(ii, h, t)
+    a, b = horiz[:ny, t:t + nx] / (w * t), horiz[t + h:t + h + ny, t:t + nx] / (w * t)
+    c, d = vert[t:t + ny, :nx] / (h * t), vert[t:t + ny, t + w:t + w + nx] / (h * t)
+    hi1, lo1, hi2, lo2 = np.maximum(a, b), np.minimum(a, b), np.maximum(c, d), np.minimum(c, d)
+    largest = np.maximum(hi1, hi2)
+    second = np.maximum(np.minimum(hi1, hi2), np.maximum(lo1, lo2))
+    return (a + b + c + d) / 4, second, largest
+
+
+def _best_card_window(masks: dict, w: int, h: int, geometry):
+    """(score, x, y, w, h, inside share) of the best card window of one size, or None.
+
+    `masks`: integral images of "light" (card-light, text closed up), "ring" (the light its
+    ring must avoid), "garment" and "skin".
+    `geometry`: (axis_x or None, max_offset, midline) in the crop's pixels.
+    """
+    t = _ring(w, h)
+    ii = masks["light"]
+    ny, nx = ii.shape[0] - 1 - h - 2 * t + 1, ii.shape[1] - 1 - w - 2 * t + 1
+    if ny <= 0 or nx <= 0:
+        return None
+    area = float(w * h)
+    inside = _box_sums(ii, h, w)[t:t + ny, t:t + nx] / area
+    skin = _box_sums(masks["skin"], h, w)[t:t + ny, t:t + nx] / area
+    light_mean, light_2nd, light_max = _side_shares(masks["ring"], w, h, t, ny, nx)
+    garment_mean = _side_shares(masks["garment"], w, h, t, ny, nx)[0]
+    skin_ring = _side_shares(masks["skin"], w, h, t, ny, nx)[2]
+    ok = ((inside >= BADGE_MIN_INSIDE) & (skin <= BADGE_MAX_SKIN) & (light_2nd <= BADGE_MAX_SIDE)
+          & (light_max <= BADGE_MAX_WORST_SIDE) & (garment_mean >= BADGE_MIN_GARMENT_SIDE)
+          & (skin_ring <= BADGE_MAX_SKIN_SIDE))
+    axis_x, max_offset, midline = geometry
+    if axis_x is not None:
+        off = np.abs(np.arange(nx, dtype=np.float32) + t + w / 2 - axis_x)[None, :]
+        ok &= (off <= max_offset) & ((off >= midline) | (light_max <= BADGE_MAX_SIDE))
+    if not ok.any():
+        return None
+    score = np.where(ok, inside - light_mean, -np.inf)
+    iy, ix = np.unravel_index(int(np.argmax(score)), score.shape)
+    return float(score[iy, ix]), int(ix + t), int(iy + t), w, h, float(inside[iy, ix])
 
 
 def _badge_with_text(badge: Badge, text_lines: Sequence) -> Badge:
@@ -497,18 +729,25 @@ def detect_faces(gray: np.ndarray, max_side: int = 640) -> np.ndarray:
     if len(faces) == 0:
         return np.zeros((0, 4), np.float32)
     f = np.asarray(faces, np.float32) / s
+    f = f[np.lexsort((f[:, 0], f[:, 1]))]  # the cascade's threads return them in any order
     return np.stack([f[:, 0], f[:, 1], f[:, 0] + f[:, 2], f[:, 1] + f[:, 3]], 1)
 
 
 def _face_in_head(box, faces: np.ndarray) -> int | None:
-    """Index of a face of plausible size in the head part of a person box, or None."""
+    """Index of the face of plausible size in the head part of a person box nearest its top
+    middle, or None."""
     x0, y0, x1, y1 = box
-    head = (x0, y0 - 0.05 * (y1 - y0), x1, y0 + 0.3 * (y1 - y0))
+    w, h = x1 - x0, y1 - y0
+    head = (x0, y0 - 0.05 * h, x1, y0 + 0.3 * h)
+    best, best_d = None, np.inf
     for i, (fx0, fy0, fx1, fy1) in enumerate(faces):
         fw = fx1 - fx0
-        if _inside(((fx0 + fx1) / 2, (fy0 + fy1) / 2), head) and 0.1 * (x1 - x0) <= fw <= 0.8 * (x1 - x0):
-            return i
-    return None
+        cx, cy = (fx0 + fx1) / 2, (fy0 + fy1) / 2
+        if _inside((cx, cy), head) and 0.1 * w <= fw <= 0.8 * w:
+            d = abs(cx - (x0 + x1) / 2) / w + abs(cy - (y0 + 0.1 * h)) / h
+            if d < best_d:
+                best, best_d = i, d
+    return best
 
 
 # ---------------------------------------------------------------- small helpers

@@ -124,6 +124,8 @@ class WebServer(Child):
         self.port = port or free_port()
         argv = [PYTHON, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
                 "--bind", f"127.0.0.1:{self.port}", "--timeout", "300", "--graceful-timeout", "5",
+                # clients reuse connections: a 2 s keep-alive closes sockets they are about to send on
+                "--keep-alive", "30",
                 "web.wsgi:app"]
         super().__init__(name, argv, env, log_dir)
 

@@ -119,13 +119,15 @@ def describe(rgb: np.ndarray, key: str | None = None) -> Features:
 
 
 def align(current: np.ndarray, reference: np.ndarray, limits: Mapping[str, float] | None = None,
-          reference_key: str | None = None) -> Alignment:
+          reference_key: str | None = None, current_features: Features | None = None) -> Alignment:
     """Map `reference` onto `current` (both HxWx3 uint8 RGB) if they show the same view.
 
-    `reference_key` (the reference's sha256) caches the reference's features.
+    `reference_key` (the reference's sha256) caches the reference's features;
+    `current_features` (from `describe(current)`) saves describing the photo again per reference.
     """
     lim = {**ALIGN_LIMITS, **(limits or {})}
-    f_cur, f_ref = describe(current), describe(reference, reference_key)
+    f_cur = current_features if current_features is not None else describe(current)
+    f_ref = describe(reference, reference_key)
     s_cur, s_ref = f_cur.scale, f_ref.scale
     d_cur, d_ref = f_cur.descriptors, f_ref.descriptors
     k_cur, k_ref = f_cur.points, f_ref.points

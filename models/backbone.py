@@ -51,15 +51,25 @@ class LiteBackbone(nn.Module):
         for p in self.net.parameters():
             p.requires_grad_(False)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def run_blocks(self, x: torch.Tensor, keep: tuple[int, ...] = (), stop: int | None = None
+                   ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+        """The stem and the MBConv blocks up to block `stop` (all when None): the last output, and
+        the outputs of the blocks in `keep` (by index)."""
         n = self.net
         h = n._swish(n._bn0(n._conv_stem(x)))
-        s16 = None
+        kept: dict[int, torch.Tensor] = {}
         for i, block in enumerate(n._blocks):
             h = block(h)
-            if i == _S16_LAST_BLOCK:
-                s16 = h
-        s32 = h
+            if i in keep:
+                kept[i] = h
+            if i == stop:
+                break
+        return h, kept
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        n = self.net
+        s32, kept = self.run_blocks(x, keep=(_S16_LAST_BLOCK,))
+        s16 = kept[_S16_LAST_BLOCK]
         head = n._swish(n._bn1(n._conv_head(s32)))
         pooled = head.mean(dim=(2, 3))
         up = F.interpolate(s32, size=s16.shape[-2:], mode="bilinear", align_corners=False)

@@ -105,6 +105,17 @@ def load_head(path: str | Path) -> tuple[str, nn.Module, dict]:
     return blob["head"], head.eval(), dict(blob.get("meta") or {})
 
 
+def read_weights(path: str | Path, kind: str, train_hint: str) -> dict:
+    """The dict saved in a weights file of `kind` (e.g. "logo_detector"), checked to be one."""
+    p, what = Path(path), kind.replace("_", " ")
+    if not p.is_file():
+        raise FileNotFoundError(f"{p}: no {what} weights (train: {train_hint})")
+    blob = torch.load(p, map_location="cpu", weights_only=True)
+    if not isinstance(blob, dict) or blob.get("kind") != kind:
+        raise ValueError(f"{p}: not a {what} weights file")
+    return blob
+
+
 # ---- decoding person boxes (numpy; shared by inference and evaluation during training)
 
 def decode_people(

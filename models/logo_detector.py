@@ -67,19 +67,12 @@ class EarlyFeatures(nn.Module):
             from models.backbone import LiteBackbone
 
             backbone = LiteBackbone()
-        self.net = backbone.net
+        self.backbone = backbone
 
     @torch.inference_mode()
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n = self.net
-        h = n._swish(n._bn0(n._conv_stem(x)))
-        s8 = None
-        for i, block in enumerate(n._blocks):
-            h = block(h)
-            if i == _S8_BLOCK:
-                s8 = h
-            if i == _S16_BLOCK:
-                break
+        h, kept = self.backbone.run_blocks(x, keep=(_S8_BLOCK,), stop=_S16_BLOCK)
+        s8 = kept[_S8_BLOCK]
         up = F.interpolate(h, size=s8.shape[-2:], mode="bilinear", align_corners=False)
         return torch.cat([s8, up], 1)
 
@@ -148,12 +141,9 @@ class LogoDetector:
 
     @classmethod
     def load(cls, path: str | Path, backbone=None) -> "LogoDetector":
-        p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"{p}: no logo detector weights (train: auditor train --head logo --brand ID)")
-        blob = torch.load(p, map_location="cpu", weights_only=True)
-        if not isinstance(blob, dict) or blob.get("kind") != "logo_detector":
-            raise ValueError(f"{p}: not a logo detector weights file")
+        from models.heads import read_weights
+
+        blob = read_weights(path, "logo_detector", "auditor train --head logo --brand ID")
         head = DetectorHead(**blob["cfg"])
         head.load_state_dict(blob["state"])
         meta = json.loads(blob.get("meta", "{}"))

@@ -189,12 +189,9 @@ class LogoVerifier:
 
     @classmethod
     def load(cls, path: str | Path) -> "LogoVerifier":
-        p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"{p}: no logo verifier weights (train: python -m models.logo_verifier train)")
-        blob = torch.load(p, map_location="cpu", weights_only=True)
-        if not isinstance(blob, dict) or blob.get("kind") != "logo_verifier":
-            raise ValueError(f"{p}: not a logo verifier weights file")
+        from models.heads import read_weights
+
+        blob = read_weights(path, "logo_verifier", "python -m models.logo_verifier train")
         head = LogoHead(**blob["cfg"])
         head.load_state_dict(blob["state"])
         meta = json.loads(blob.get("meta", "{}"))

@@ -87,7 +87,7 @@ def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
         thr = kind_thr[kind]
         for box, peak, share in defect_regions(prob[k], (W, H), thr, float(params["min_share"])):
             measured: dict[str, Any] = {"peak_probability": round(peak, 4), "share": round(share, 5),
-                                        "head_probability": round(float(_box_max(net.defect_prob[k], box, (W, H))), 4)}
+                                        "head_probability": round(float(grid_max_in_box(net.defect_prob[k], box, (W, H))), 4)}
             if kind == "rust" and colour is not None:
                 ev = colour.region(box, (W, H))
                 measured.update(rust_evidence=ev["evidence"], rust_colour_share=ev["share"],
@@ -160,11 +160,8 @@ def _decisive(finding: Finding, params: Mapping[str, Any]) -> bool:
 
 def _person_boxes(net: NetOutputs, image_wh) -> list:
     """Confident person boxes as fractions of the image: skin and clothing are never rust."""
-    if net.person_boxes_xyxy is None or net.person_scores is None:
-        return []
     W, H = image_wh
-    return [(b[0] / W, b[1] / H, b[2] / W, b[3] / H)
-            for b, sc in zip(net.person_boxes_xyxy, net.person_scores) if sc >= PERSON_EXCLUDE_SCORE]
+    return [(b[0] / W, b[1] / H, b[2] / W, b[3] / H) for b in net.confident_person_boxes(PERSON_EXCLUDE_SCORE)]
 
 
 PERSON_EXCLUDE_SCORE = 0.45  # the people check's own threshold
@@ -290,7 +287,8 @@ def _damp(grid: np.ndarray, box, image_wh, ceiling: float) -> None:
     np.minimum(grid[y0:y1, x0:x1], ceiling, out=grid[y0:y1, x0:x1])
 
 
-def _box_max(grid: np.ndarray, box, image_wh) -> float:
+def grid_max_in_box(grid: np.ndarray, box, image_wh) -> float:
+    """Peak of a (gh, gw) grid over the cells a box (xyxy in image pixels) touches."""
     gh, gw = grid.shape
     W, H = image_wh
     x0, y0 = int(box[0] / W * gw), int(box[1] / H * gh)

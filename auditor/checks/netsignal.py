@@ -39,6 +39,12 @@ class NetOutputs:
     areas: tuple[str, ...] = AREAS
     defect_kinds: tuple[str, ...] = DEFECT_KINDS
 
+    def confident_person_boxes(self, min_score: float) -> list[tuple[float, float, float, float]]:
+        """Person boxes (xyxy, image pixels) the head is at least `min_score` sure of."""
+        if self.person_boxes_xyxy is None or self.person_scores is None:
+            return []
+        return [tuple(map(float, b)) for b, s in zip(self.person_boxes_xyxy, self.person_scores) if s >= min_score]
+
     def cell_box_xyxy(self, row: int, col: int) -> tuple[float, float, float, float]:
         """The image pixels covered by one defect-grid cell."""
         gh, gw = self.defect_prob.shape[1:]

@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import numpy as np
-
 from auditor import scene_diff
 from auditor.checks import netsignal
+from auditor.checks.clean import grid_max_in_box
 from auditor.checks.context import signal
 from auditor.checks.netsignal import NetOutputs
 from auditor.checks.registry import register
@@ -48,8 +47,9 @@ def reference_diff(ctx, threshold: float = 15.0, min_share: float = 0.0015) -> R
         return None
     best: tuple[Photo, scene_diff.Alignment] | None = None
     failed: scene_diff.Alignment | None = None
+    features = scene_diff.describe(ctx.photo.rgb)
     for ref in refs:
-        a = scene_diff.align(ctx.photo.rgb, ref.rgb, reference_key=ref.sha256)
+        a = scene_diff.align(ctx.photo.rgb, ref.rgb, reference_key=ref.sha256, current_features=features)
         if a.ok and (best is None or a.quality > best[1].quality):
             best = (ref, a)
         elif not a.ok and failed is None:
@@ -86,7 +86,7 @@ def compare_with_reference(ctx, params: Mapping[str, Any]) -> CheckResult:
                            values={"aligned": False, **diff.alignment.measured}, thresholds=thresholds)
     net: NetOutputs = ctx.get("net")
     kinds = tuple(params.get("kinds") or netsignal.DEFECT_KINDS)
-    people = _people_boxes(net)
+    people = net.confident_person_boxes(PERSON_SCORE)
     findings: list[Finding] = []
     unexplained = 0.0
     quality = diff.alignment.quality
@@ -128,12 +128,6 @@ def compare_with_reference(ctx, params: Mapping[str, Any]) -> CheckResult:
                        findings=tuple(findings), values=values, thresholds=thresholds)
 
 
-def _people_boxes(net: NetOutputs) -> list[tuple[float, ...]]:
-    if net.person_boxes_xyxy is None:
-        return []
-    return [tuple(map(float, b)) for b, s in zip(net.person_boxes_xyxy, net.person_scores) if s >= PERSON_SCORE]
-
-
 def _mostly_inside_any(box, others, share: float = 0.6) -> bool:
     area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-9)
     for o in others:
@@ -148,15 +142,9 @@ def _head_in_box(net: NetOutputs, box, kinds) -> tuple[str, float]:
     """The defect kind the head is surest of inside `box`, and its peak probability there."""
     if net.defect_prob is None:
         return "change", 0.0
-    gh, gw = net.defect_prob.shape[1:]
-    W, H = net.image_wh
-    x0, y0 = int(box[0] / W * gw), int(box[1] / H * gh)
-    x1, y1 = max(x0 + 1, int(np.ceil(box[2] / W * gw))), max(y0 + 1, int(np.ceil(box[3] / H * gh)))
     best_kind, best_p = "change", 0.0
     for i, kind in enumerate(net.defect_kinds):
-        if kind not in kinds:
-            continue
-        p = float(net.defect_prob[i, y0:y1, x0:x1].max())
+        p = grid_max_in_box(net.defect_prob[i], box, net.image_wh) if kind in kinds else 0.0
         if p > best_p:
             best_kind, best_p = kind, p
     return best_kind, best_p

@@ -141,14 +141,19 @@ def analyse_photos_job(photo_ids: Sequence[int], settle: Callable[[int, str | No
         return [outcomes[pid] for pid in ids]
 
 
+def _stored_photo_loader(store):
+    """Decode a stored Photo row's file (an approved reference) like any upload."""
+    from web import vision
+
+    return lambda ref: vision.load_photo(store.get(ref.storage_key), ref.original_name or f"photo {ref.id}")
+
+
 def _references(s, store, photos: Sequence[Photo]) -> dict[int, tuple]:
     """photo id -> decoded approved references of its site and area; none when they cannot be read."""
-    from web import vision
     from web.services.references import references_for_photos
 
     try:
-        return references_for_photos(
-            s, photos, lambda ref: vision.load_photo(store.get(ref.storage_key), ref.original_name or f"photo {ref.id}"))
+        return references_for_photos(s, photos, _stored_photo_loader(store))
     except Exception:  # a reference is extra evidence: without it the photo is still analysed
         log.exception("loading reference photos")
         s.rollback()
@@ -157,12 +162,10 @@ def _references(s, store, photos: Sequence[Photo]) -> dict[int, tuple]:
 
 def _view_references(s, store, site_id: int, area: str | None) -> tuple:
     """Decoded approved references of a site's area (a dealer's proof is compared with them)."""
-    from web import vision
     from web.services.references import view_references
 
     try:
-        return tuple(d for _, d in view_references(
-            s, site_id, area, lambda ref: vision.load_photo(store.get(ref.storage_key), ref.original_name or "reference")))
+        return tuple(d for _, d in view_references(s, site_id, area, _stored_photo_loader(store)))
     except Exception:
         log.exception("loading reference photos of site %s/%s", site_id, area)
         s.rollback()

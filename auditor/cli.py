@@ -494,14 +494,26 @@ def _use_weights(path: Path) -> None:
 @click.option("--brand", default=None, help="Brand for photos that do not name one (default: the set's or demo).")
 @click.option("--checks", "check_ids", default=None, help="Comma-separated check ids (default: every check).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def bench(set_dir: Path, limit: int | None, brand: str | None, check_ids: str | None, as_json: bool) -> None:
+@click.option("--processes", type=click.IntRange(min=1), default=None,
+              help="Throughput mode: this many worker processes, one thread each (as a deployment runs them).")
+@click.option("--batch", type=click.IntRange(min=1), default=None,
+              help="Throughput mode: photos per analysis call in each worker (the GPU batch).")
+@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Throughput mode: go through the photos this many times.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+              help="Throughput mode: where the network runs (auto: CUDA when present).")
+def bench(set_dir: Path, limit: int | None, brand: str | None, check_ids: str | None, as_json: bool,
+          processes: int | None, batch: int | None, repeat: int, device: str) -> None:
     """Benchmark the checks on one CPU core: photos/s, per-check median/p95 ms, decode, peak memory.
 
-    SET_DIR is a labelled set (labels.json) or any folder of photos.
+    SET_DIR is a labelled set (labels.json) or any folder of photos. With --processes or
+    --batch it measures throughput instead: worker processes analysing batches, on the
+    GPU when there is one, photos per second end to end.
     """
     from auditor.bench import format_bench, limit_to_one_core, photos_of, run_bench
 
-    core = limit_to_one_core()  # before any heavy import below
+    throughput = processes is not None or batch is not None
+    core = None if throughput else limit_to_one_core()  # before any heavy import below; workers inherit pinning
     from auditor.pipeline import plan_all
 
     photos = photos_of(set_dir)
@@ -520,6 +532,24 @@ def bench(set_dir: Path, limit: int | None, brand: str | None, check_ids: str | 
                                 EXIT_USAGE)
         if "quality.photo" not in ids:
             ids.insert(0, "quality.photo")
+    if throughput:
+        from auditor.throughput import format_throughput, run_throughput
+
+        _load_brand(brand)  # an unknown brand fails here, not in every worker
+        try:
+            result = run_throughput(photos * repeat, ids, processes=processes or 1, batch=batch or 1,
+                                    default_brand=brand, device=None if device == "auto" else device)
+        except RuntimeError as exc:
+            raise CommandFailed(f"bench: {one_line(exc)}", EXIT_OTHER)
+        if as_json:
+            click.echo(json.dumps({"set": str(set_dir), **result.to_dict()}, ensure_ascii=False, indent=2))
+        else:
+            click.echo(format_throughput(result, str(set_dir)))
+        if result.crashed:  # a crashed check costs nothing: the numbers above are not the pipeline's
+            raise CommandFailed(f"bench: {len(result.crashed)} check(s) crashed in the workers "
+                                f"({', '.join(sorted(result.crashed))}); the throughput above does not count their work",
+                                EXIT_OTHER)
+        return
     brands: dict = {}
 
     def brand_for(bid: str | None):

@@ -398,3 +398,48 @@ def test_signal_timer_charges_nested_signals_exclusively(monkeypatch):
     assert timer.wall["test_inner"] == pytest.approx(20.0)
     assert timer.wall["test_outer"] == pytest.approx(10.0)  # its nested signal is not charged to it
     assert timer.cpu["test_outer"] == pytest.approx(10.0)
+
+
+# ------------------------------------------------------------------ bench: throughput mode
+
+
+@pytest.mark.slow
+def test_bench_throughput_analyses_every_photo_in_worker_processes(runner, tiny_set, tmp_path):
+    # A corrupt photo beside the good ones: rejected by name, the others still analysed.
+    work = tmp_path / "set"
+    (work / "facade").mkdir(parents=True)
+    (work / "facade" / "day.jpg").write_bytes((tiny_set / "facade" / "day.jpg").read_bytes())
+    (work / "night.jpg").write_bytes((tiny_set / "night.jpg").read_bytes())
+    (work / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    result = runner.invoke(cli, ["bench", str(work), "--processes", "2", "--batch", "2", "--repeat", "2",
+                                 "--device", "cpu", "--checks", "area.classify,people.detect", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["processes"] == 2 and doc["batch"] == 2 and doc["device"] == "cpu"
+    assert doc["photos"] == 4  # 2 good photos x 2 rounds
+    assert sorted(r["photo"] for r in doc["rejected"]) == ["broken.jpg", "broken.jpg"]
+    assert doc["photos_per_s"] > 0 and doc["net_median_ms_per_batch"] is not None
+    assert doc["peak_gpu_mb_per_worker"] is None
+
+
+def test_bench_throughput_refuses_an_unknown_brand_before_starting_workers(runner, tiny_set):
+    result = runner.invoke(cli, ["bench", str(tiny_set), "--processes", "2", "--brand", "no-such-brand"])
+    assert result.exit_code != 0
+    assert "no-such-brand" in result.output
+
+
+def test_throughput_result_counts_from_first_start_to_last_finish():
+    from auditor.throughput import ThroughputResult, WorkerReport, format_throughput
+
+    def worker(photos, started, finished):
+        return WorkerReport(photos, [], started, finished, cpu_s=photos * 0.5, net_ms=[10.0], batch_ms=[100.0],
+                            peak_rss_mb=500.0, peak_gpu_mb=None, device="cpu", torch_version="x")
+
+    r = ThroughputResult(2, 4, [worker(6, 10.0, 12.0), worker(4, 10.5, 14.0)])
+    d = r.to_dict()
+    assert d["photos"] == 10 and d["seconds"] == 4.0 and d["photos_per_s"] == 2.5
+    assert d["cpu_s_per_photo"] == 0.5
+    assert d["crashed_checks"] == {} and "CRASHED" not in format_throughput(r, "set")
+    r.workers[1].crashed["people.detect"] = "check failed to run: AttributeError: no CascadeClassifier"
+    assert r.to_dict()["crashed_checks"] == {"people.detect": r.workers[1].crashed["people.detect"]}
+    assert "CRASHED people.detect" in format_throughput(r, "set")

@@ -70,6 +70,9 @@ def get_check(check_id: str) -> CheckSpec:
         raise KeyError(f"unknown check '{check_id}' (known: {', '.join(sorted(CHECKS))})") from None
 
 
+CRASH_PREFIX = "check failed to run: "
+
+
 def run_check(check_id: str, ctx, params: Mapping[str, Any] | None = None) -> CheckResult:
     """Run one check with its defaults overlaid by `params`; a crash becomes an `unsure` result."""
     spec = get_check(check_id)
@@ -80,6 +83,6 @@ def run_check(check_id: str, ctx, params: Mapping[str, Any] | None = None) -> Ch
     except Exception as exc:  # one broken check must not sink the whole photo
         log.exception("check %s crashed on %s", check_id, ctx.photo.source)
         result = CheckResult(
-            check_id, Verdict.UNSURE, confidence=0.0, message=f"check failed to run: {type(exc).__name__}: {exc}"
+            check_id, Verdict.UNSURE, confidence=0.0, message=f"{CRASH_PREFIX}{type(exc).__name__}: {exc}"
         )
     return replace(result, params=dict(params or {}), elapsed_ms=(time.perf_counter() - t0) * 1000.0)

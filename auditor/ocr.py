@@ -1,19 +1,25 @@
 """Read sign text: the only module that runs rapidocr (PP-OCR detection + recognition, onnx).
 
-`read_text(rgb)` reads a photo in two passes so that it stays within the speed budget:
+`read_text(rgb)` reads a photo in three passes so that it stays within the speed budget:
 
 1. the whole photo is detected at a fixed pixel budget (`PASS1_PIXELS`); every detected
    line is cut out of the full-resolution working copy (not the small detection image) for
    recognition, which is what reads small text;
 2. a targeted second pass re-detects, upscaled, the places where the first pass saw weak
    text evidence (text probability under the box threshold), small lines, or lines it read
-   with low confidence, within a second pixel budget (`PASS2_PIXELS`).
+   with low confidence, within a second pixel budget (`PASS2_PIXELS`);
+3. the largest read sign lines with no neighbouring row read are re-detected at twice the
+   scale (`COMPANION_PIXELS`): a sign's smaller second line (the English under a Chinese
+   name) is often swallowed by the first line's detection box.
 
 Tall crops (vertical text) are recognised three ways (rotated either way, and with its
 characters re-tiled into a row) and the best reading is kept. Lines found twice are merged
-(by overlap, keeping the surer reading). Lines that sit next to each other on one row, or
+(by overlap and similar text, keeping the surer reading; stacked rows whose loose boxes overlap
+stay apart). Lines that sit next to each other on one row, or
 stacked as one sign block, are also returned joined, as `kind="block"`, because sign texts
 are often split over two lines.
+
+`read_dim_panel(gray)` reads one dim panel (an unlit sign at night), denoised and stretched.
 
 The engine loads once per process, lazily; its thread count comes from `configure()` or
 the environment variable `AUDITOR_OCR_THREADS` (default 1: one photo per core).
@@ -35,6 +41,8 @@ PASS1_PIXELS = 260_000  # detection pixels of the whole-photo pass (~0.4 s on on
 PASS1_MAX_UPSCALE = 2.0  # small photos are enlarged up to this much for detection
 PASS2_PIXELS = 120_000  # detection pixels spent on targeted crops
 PASS2_MAX_WINDOWS = 6
+COMPANION_PIXELS = 64_000  # detection pixels for the unread lines stacked on read sign lines
+COMPANION_MAX_WINDOWS = 2
 MAX_LINES = 48  # lines recognised per pass (largest first)
 TEXT_SCORE = 0.5  # recognition confidence below which a line is dropped
 DET_BOX_THRESH = 0.5
@@ -254,6 +262,46 @@ def _inside(a, b, frac: float = 0.8) -> bool:
     return ix * iy / area >= frac
 
 
+def _companion_windows(lines: list["TextLine"], shape: tuple[int, int], scale: float) -> list[tuple[tuple[int, int, int, int], float]]:
+    """Windows around read sign lines with no read line stacked on them, to re-detect enlarged.
+
+    A sign's second line (the English under the Chinese name, in smaller, condensed type) is often
+    swallowed by the detection box of the first at the whole-photo scale, and the recogniser then
+    reads only the first. Detected again at twice the scale, the two lines separate. The largest
+    lines go first, within COMPANION_PIXELS; returns (xyxy, detection scale).
+    """
+    h, w = shape
+    cands: list[tuple[float, tuple[int, int, int, int]]] = []
+    for line in lines:
+        x0, y0, x1, y1 = line.region.xyxy
+        lh = y1 - y0
+        if lh < 12 or line.region.width < lh or line.confidence < LOW_CONFIDENCE:
+            continue
+        stacked = any(o is not line and abs(o.region.center[1] - line.region.center[1]) < 1.5 * lh
+                      and abs(o.region.center[1] - line.region.center[1]) > 0.3 * lh
+                      and min(x1, o.region.xyxy[2]) - max(x0, o.region.xyxy[0]) > 0.3 * min(line.region.width, o.region.width)
+                      for o in lines)
+        if stacked:
+            continue  # its neighbour row is read already
+        bx = (int(max(0, x0 - 0.3 * lh)), int(max(0, y0 - 0.8 * lh)), int(min(w, x1 + 0.3 * lh)), int(min(h, y1 + 0.8 * lh)))
+        cands.append((line.region.area, bx))
+    cands.sort(key=lambda c: -c[0])
+    out: list[tuple[tuple[int, int, int, int], float]] = []
+    spent = 0.0
+    s2 = min(4.0, 2.0 * scale)
+    for _, bx in cands:
+        if any(_inside(bx, wb) for wb, _ in out):
+            continue
+        px = (bx[2] - bx[0]) * (bx[3] - bx[1]) * s2 * s2
+        if spent + px > COMPANION_PIXELS:
+            continue
+        out.append((bx, s2))
+        spent += px
+        if len(out) >= COMPANION_MAX_WINDOWS:
+            break
+    return out
+
+
 # --------------------------------------------------------------------------- merging
 
 
@@ -290,20 +338,43 @@ def _corners(r: Region) -> list[tuple[float, float]]:
 
 
 def _dedupe(lines: list[TextLine]) -> list[TextLine]:
-    """Keep one reading of each place: the surest, preferring longer text on near ties."""
+    """Keep one reading of each place: the surest, preferring longer text on near ties.
+
+    Overlapping readings are one place when their texts are alike or they lie on one row; two
+    different texts on stacked rows (loose boxes of a two-line sign overlap) are both kept.
+    """
     order = sorted(lines, key=lambda l: -(l.confidence + 0.02 * min(len(normalise(l.text)), 10)))
     kept: list[TextLine] = []
     for line in order:
         dup = False
         for k in kept:
             ov = _overlap_small(line.region, k.region)
-            if ov > 0.6:
+            if ov > 0.6 and (_similar(line.text, k.text) or not _stacked_rows(line, k)):
                 dup = True
                 break
         if not dup:
             kept.append(line)
     kept.sort(key=lambda l: (round(l.region.xyxy[1] / 8), l.region.xyxy[0]))
     return kept
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two readings of the same text (one contains the other, or they share most characters)."""
+    import difflib
+
+    na, nb = normalise(a), normalise(b)
+    return na in nb or nb in na or difflib.SequenceMatcher(None, na, nb).ratio() >= 0.5
+
+
+def _stacked_rows(a: TextLine, b: TextLine) -> bool:
+    """Two different rows of a sign (loose detection boxes of stacked lines overlap): centres a
+    good part of a line height apart across the lines."""
+    ha, hb = _line_height(a), _line_height(b)
+    if a.region.width >= a.region.height and b.region.width >= b.region.height:
+        d = abs(a.region.center[1] - b.region.center[1])
+    else:
+        d = abs(a.region.center[0] - b.region.center[0])
+    return d > 0.35 * min(ha, hb)
 
 
 def _line_height(l: TextLine) -> float:
@@ -395,8 +466,48 @@ def read_text(rgb: np.ndarray, *, second_pass: bool = True, pass1_pixels: int = 
             for q, (t, c) in zip(q2, _recognise(rgb, q2)):
                 if t and c >= TEXT_SCORE:
                     lines.append(TextLine(t, c, _quad_region(q)))
+    if second_pass:
+        for (x0, y0, x1, y1), s2 in _companion_windows(_dedupe(lines), (h, w), scale):
+            q2, _, _ = _detect(rgb[y0:y1, x0:x1], s2)
+            if len(q2) == 0:
+                continue
+            q2 = _largest(q2, 4) + np.array([x0, y0], np.float32)
+            new = [q for q in q2 if not any(_overlap_small(_quad_region(q), l.region) > 0.6 for l in lines)]
+            if new:
+                new_q = np.stack(new)
+                for q, (t, c) in zip(new_q, _recognise(rgb, new_q)):
+                    if t and c >= TEXT_SCORE:
+                        lines.append(TextLine(t, c, _quad_region(q)))
     lines = _dedupe(lines)
     return tuple(lines) + tuple(_blocks(lines))
+
+
+PANEL_PIXELS = 40_000  # detection pixels for one dim panel
+
+
+def read_dim_panel(gray: np.ndarray, *, pixels: int = PANEL_PIXELS) -> tuple[TextLine, ...]:
+    """Text on a dim panel (an unlit sign at night): denoised and stretched to full contrast, then read.
+
+    `gray` is the panel's HxW uint8 luma window. An unlit sign's letters differ from its face by a
+    few luma levels under night-time sensor noise, too little for the detector as shot; blurred by
+    about a stroke's width and stretched between the window's 2nd and 98th percentiles they read.
+    Returns TextLines (kind "line") in `gray` pixels.
+    """
+    h, w = gray.shape[:2]
+    if min(h, w) < 8:
+        return ()
+    sigma = float(np.clip(min(h, w) / 60.0, 1.0, 3.0))
+    g = cv2.GaussianBlur(gray, (0, 0), sigma).astype(np.float32)
+    lo, hi = np.percentile(g, [2, 98])
+    if hi - lo < 2.0:
+        return ()
+    s = np.clip((g - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
+    rgb = np.ascontiguousarray(np.dstack([s, s, s]))
+    scale = min(PASS1_MAX_UPSCALE, float(np.sqrt(pixels / (h * w))))
+    quads, _, _ = _detect(rgb, scale)
+    quads = _largest(quads, 6)
+    return tuple(TextLine(t, c, _quad_region(q)) for q, (t, c) in zip(quads, _recognise(rgb, quads))
+                 if t and c >= TEXT_SCORE)
 
 
 def _text_signal(ctx) -> tuple[TextLine, ...]:

@@ -172,3 +172,95 @@ def test_signs_lit_unsure_without_signs(brand):
     rgb, _ = night_street(True)
     r = run_check("lighting.signs_lit", context(brand, rgb))
     assert r.verdict == Verdict.UNSURE and r.values["signs_lit"] is False and r.values["signs"] == 0
+
+
+# --------------------------------------------------------------------------- unlit main sign beside a lit decal
+
+
+def night_entrance(panel_lit: bool, h=480, w=640) -> tuple[np.ndarray, Region, Region]:
+    """Night entrance: black sky, a floodlit wall with a framed ENTRANCE sign board (lit or not), and a
+    glass door under a lamp with the brand name lettered on it (a decal the lamp lights either way).
+
+    Returns (rgb, the sign board's region, the decal's text region).
+    """
+    rng = np.random.default_rng(7)
+    rgb = np.zeros((h, w, 3), np.float32)
+    rgb[: h // 4] = (6, 8, 20)  # sky
+    rgb[h // 4: int(h * 0.8)] = (96, 96, 100)  # floodlit wall
+    rgb[int(h * 0.8):] = (40, 38, 36)  # forecourt
+    bx0, by0, bx1, by1 = 60, 150, 300, 222  # the sign board
+    cv2.rectangle(rgb, (bx0 - 4, by0 - 4), (bx1 + 4, by1 + 4), (150, 152, 156), -1)  # its frame
+    if panel_lit:
+        rgb[by0:by1, bx0:bx1] = (40, 170, 70)
+        cv2.putText(rgb, "ENTRANCE", (bx0 + 16, by1 - 24), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (255, 255, 255), 3)
+    else:
+        rgb[by0:by1, bx0:bx1] = (14, 20, 15)
+        cv2.putText(rgb, "ENTRANCE", (bx0 + 16, by1 - 24), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (40, 46, 42), 3)
+    dx0, dy0, dx1, dy1 = 380, 230, 560, 384  # the glass door
+    rgb[dy0:dy1, dx0:dx1] = (55, 62, 66)
+    cv2.putText(rgb, "AURORA", (dx0 + 22, dy0 + 44), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (215, 215, 210), 2)
+    cv2.circle(rgb, (470, 205), 12, (255, 244, 210), -1)  # the lamp over the door
+    rgb = np.clip(rgb + rng.normal(0, 3, rgb.shape), 0, 255).astype(np.uint8)
+    board = Region.from_polygon([(bx0, by0), (bx1, by0), (bx1, by1), (bx0, by1)])
+    decal = Region.from_polygon([(dx0 + 18, dy0 + 18), (dx0 + 150, dy0 + 18), (dx0 + 150, dy0 + 52), (dx0 + 18, dy0 + 52)])
+    return rgb, board, decal
+
+
+def test_unlit_board_is_found_as_a_panel():
+    from auditor.checks.lighting import find_panels
+
+    rgb, board, _ = night_entrance(False)
+    panels = find_panels(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    best = max((p.region.iou(board) for p in panels), default=0.0)
+    assert best > 0.7
+
+
+def test_dim_panel_text_is_read_after_stretching():
+    from auditor.ocr import normalise, read_dim_panel
+
+    rgb, _, _ = night_entrance(False)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    win = gray[157:215, 67:293]
+    assert np.percentile(win, 98) - np.percentile(win, 2) < 60  # dim: letters a few levels off the face
+    assert any("entrance" in normalise(l.text) for l in read_dim_panel(win))
+
+
+@pytest.mark.parametrize("panel_lit, verdict", [(False, Verdict.FAIL), (True, Verdict.PASS)])
+def test_lit_decal_does_not_pass_an_unlit_main_sign(brand, panel_lit, verdict):
+    """The first OCR pass read only the lamp-lit door decal (the brand name): the dark board must fail."""
+    rgb, board, decal = night_entrance(panel_lit)
+    text = [TextLine("AURORA", 0.95, decal)]
+    if panel_lit:  # a lit board is legible as shot
+        text.append(TextLine("ENTRANCE", 0.95, Region.from_polygon([(76, 168), (284, 168), (284, 200), (76, 200)])))
+    ctx = context(brand, rgb, text=text)
+    ctx.area = "entrance"
+    r = run_check("lighting.signs_lit", ctx)
+    assert r.values["night"] is True
+    assert r.verdict == verdict, r.message
+    assert r.values["signs_lit"] is panel_lit
+    if not panel_lit:
+        dark = [f for f in r.findings if f.kind == "dark_sign"]
+        assert dark and dark[0].region.iou(board) > 0.6
+        assert dark[0].measured["source"] == "panel" and dark[0].measured["contrast"] < 1.5
+        assert "ENTRANCE" in r.message.upper()
+
+
+def test_unlit_board_fails_with_the_real_ocr(brand):
+    """End to end: the real text signal (no seeded lines) on the unlit entrance, whichever way its passes read it."""
+    rgb, board, _ = night_entrance(False)
+    ctx = PhotoContext(photo(rgb), brand, "entrance")
+    ctx.seed("logo", ())
+    r = run_check("lighting.signs_lit", ctx)
+    assert r.verdict == Verdict.FAIL, r.message
+    assert r.values["signs_lit"] is False
+
+
+def test_dim_junk_text_does_not_fail_lit_brand_signs(brand):
+    """A misread scrap of texture beside lit brand signs is not a sign: the brand's signs decide."""
+    rgb, board, decal = night_entrance(True)
+    junk = Region.from_polygon([(20, 400), (200, 400), (200, 440), (20, 440)])  # on the dim forecourt
+    text = [TextLine("ENTRANCE", 0.95, Region.from_polygon([(76, 168), (284, 168), (284, 200), (76, 200)])),
+            TextLine("RERAE", 0.6, junk)]
+    r = run_check("lighting.signs_lit", context(brand, rgb, text=text))
+    assert r.verdict == Verdict.PASS, r.message
+    assert any(f.kind == "dark_sign" and f.measured["text"] == "RERAE" for f in r.findings)

@@ -231,3 +231,23 @@ def test_required_text_end_to_end_with_ocr(brand):
     rgb, _ = signboard(["极光电器"])
     r = run_check("signage.text_required", PhotoContext(photo(rgb), brand, "facade"), {"group": "brand"})
     assert "极光汽车" in r.values["missing"]
+
+
+def test_stacked_lines_with_overlapping_boxes_are_both_kept():
+    """Loose detection boxes of a two-line sign overlap; the lines are different texts on different rows."""
+    from auditor.ocr import TextLine, _dedupe
+
+    zh = TextLine("极光关怀", 0.99, Region.from_polygon([(693, 465), (842, 465), (842, 516), (693, 516)]))
+    en = TextLine("AURORACARE", 0.99, Region.from_polygon([(706, 490), (837, 490), (837, 534), (706, 534)]))
+    kept = {l.text for l in _dedupe([zh, en])}
+    assert kept == {"极光关怀", "AURORACARE"}
+
+
+def test_the_same_line_read_twice_is_kept_once():
+    from auditor.ocr import TextLine, _dedupe
+
+    a = TextLine("AURORA MOTORS", 0.97, Region.from_polygon([(100, 50), (400, 50), (400, 90), (100, 90)]))
+    b = TextLine("AURORA M0TORS", 0.80, Region.from_polygon([(104, 52), (398, 52), (398, 92), (104, 92)]))
+    c = TextLine("维加", 0.70, Region.from_polygon([(102, 51), (399, 51), (399, 91), (102, 91)]))  # same place, same row
+    kept = _dedupe([a, b, c])
+    assert [l.text for l in kept] == ["AURORA MOTORS"]

@@ -1,7 +1,12 @@
 """Lighting: the photo's exposure, night or day, and whether signs are lit at night (EXT-07).
 
-All three read luminance statistics of a small copy of the photo (256 px on the long
-side: statistics, not detail), so they cost a few milliseconds.
+Exposure and night read luminance statistics of a small copy of the photo (256 px on the
+long side: statistics, not detail), so they cost a few milliseconds. Signs lit compares each
+sign region (logo quads, OCR lines) with its surroundings; at night it also looks for sign
+boards the OCR did not read (an unlit board's letters are a few luma levels off its face),
+re-reads them stretched, and a dark board of the brand fails the photo even beside a lit
+decal (tens of milliseconds, night photos only). The brand's own signs (logo, brand-pack
+texts) decide when any is in view; stray text (posters, misread texture) only otherwise.
 """
 from __future__ import annotations
 
@@ -180,15 +185,151 @@ def night(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
 # --------------------------------------------------------------------------- signs lit
 
 
-def sign_regions(ctx: PhotoContext, min_height_px: float) -> list[tuple[str, Region]]:
-    """Sign regions on the photo: logo quads and OCR text lines, as ("logo"|"text", region)."""
-    out: list[tuple[str, Region]] = []
+def sign_regions(ctx: PhotoContext, min_height_px: float) -> list[tuple[str, Region, str | None]]:
+    """Sign regions on the photo: logo quads and OCR text lines, as ("logo"|"text", region, text read)."""
+    out: list[tuple[str, Region, str | None]] = []
     for m in ctx.get("logo") or ():
         if not (m.deprecated or m.foreign):
-            out.append(("logo", m.region))
+            out.append(("logo", m.region, None))
     for line in ctx.get("text") or ():
         if getattr(line, "kind", "line") == "line" and line.region.height >= min_height_px:
-            out.append(("text", line.region))
+            out.append(("text", line.region, line.text))
+    return out
+
+
+def brand_text(ctx: PhotoContext, text: str | None) -> str | None:
+    """The brand-pack text (a name, entrance or exit text, ...) that `text` reads as, tolerantly; else None."""
+    if not text:
+        return None
+    from auditor.checks.signage import find_text  # signage imports nothing of lighting: no cycle
+    from auditor.ocr import TextLine
+
+    line = TextLine(text, 1.0, Region((0, 0, 1, 1)))
+    for t in ctx.brand.texts:
+        m = find_text((t.text, *t.alternatives), [line])
+        if m is not None:
+            return t.text
+    return None
+
+
+# --------------------------------------------------------------------------- sign panels without OCR
+
+
+PANEL_SIDE = 512  # panels are looked for on a copy this size (long side)
+PANEL_FRAME = 0.12  # a board's frame or bezel, as a share of its height, left out when its face is measured
+PANEL_EDGE_SETTINGS = ((12, 30, 3), (8, 20, 3), (12, 30, 2), (12, 30, 0))  # Canny low, high, dilation
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A quadrilateral panel on the photo (working-copy pixels) with its luminance against its surroundings."""
+
+    region: Region
+    inside: float  # 90th percentile luma inside
+    ring: float  # median luma of a ring around it
+
+
+def find_panels(gray: np.ndarray, min_area: float = 0.002, max_area: float = 0.2,
+                aspect: tuple[float, float] = (1.4, 10.0)) -> list[Panel]:
+    """Wide quadrilateral panels (sign boards: framed or edged rectangles) in `gray` (HxW uint8), largest first.
+
+    Closed edge contours simplified to convex quads, `min_area`..`max_area` of the photo, as wide as
+    `aspect`; overlapping ones are merged into the larger. Each panel's region is its face (the quad
+    less a frame of PANEL_FRAME). Cheap (~40 ms on one core): a fixed small copy.
+    """
+    h, w = gray.shape
+    s = min(1.0, PANEL_SIDE / max(h, w))
+    g = cv2.resize(gray, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else gray
+    g = cv2.GaussianBlur(g, (0, 0), 1.0)
+    H, W = g.shape
+    contours = []
+    # A board's outline often touches something (its post, a text stroke, the wall's edge) and stops
+    # being a quad at one edge setting: the union over a few settings finds most boards.
+    for lo, hi, grow in PANEL_EDGE_SETTINGS:
+        edges = cv2.Canny(g, lo, hi)
+        if grow:
+            edges = cv2.dilate(edges, np.ones((grow, grow), np.uint8))
+        contours += cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]
+    quads: list[tuple[float, np.ndarray, tuple[int, int, int, int]]] = []
+    for c in contours:
+        a = cv2.contourArea(c)
+        if not min_area * H * W <= a <= max_area * H * W:
+            continue
+        q = cv2.approxPolyDP(c, 0.03 * cv2.arcLength(c, True), True)
+        if len(q) != 4 or not cv2.isContourConvex(q):
+            continue
+        x, y, bw, bh = cv2.boundingRect(q)
+        if aspect[0] <= bw / max(bh, 1) <= aspect[1]:
+            quads.append((a, q.reshape(-1, 2), (x, y, x + bw, y + bh)))
+    quads.sort(key=lambda t: -t[0])
+    found: list[tuple[Panel, tuple[int, int, int, int]]] = []
+    for a, q, box in quads:
+        if any(_box_overlap(box, b) > 0.6 for _, b in found):
+            continue
+        mask = np.zeros((H, W), np.uint8)
+        cv2.fillPoly(mask, [q], 1)
+        face = _shrink(q.astype(np.float32), PANEL_FRAME)  # the board's face, without its frame
+        inner = np.zeros((H, W), np.uint8)
+        cv2.fillPoly(inner, [np.round(face).astype(np.int32)], 1)
+        pad = int(max(3, 0.35 * (box[3] - box[1])))
+        ring = cv2.dilate(mask, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8)) - mask
+        if inner.sum() < 20 or ring.sum() < 20:
+            continue
+        poly = [(float(px) / s, float(py) / s) for px, py in face]
+        found.append((Panel(Region.from_polygon(poly), float(np.percentile(g[inner > 0], 90)),
+                            float(np.median(g[ring > 0]))), box))
+    return [p for p, _ in found]
+
+
+def _shrink(quad: np.ndarray, margin: float) -> np.ndarray:
+    """`quad` (4x2) pulled towards its centre by `margin` x its height (and as many pixels across)."""
+    c = quad.mean(axis=0)
+    hgt = max(1.0, float(quad[:, 1].max() - quad[:, 1].min()))
+    wid = max(1.0, float(quad[:, 0].max() - quad[:, 0].min()))
+    m = margin * hgt
+    f = np.array([max(0.1, 1 - 2 * m / wid), max(0.1, 1 - 2 * margin)], np.float32)
+    return c + (quad - c) * f
+
+
+def _box_overlap(a, b) -> float:
+    """Intersection over the smaller box (xyxy)."""
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / small if small > 0 else 0.0
+
+
+def dim_sign_panels(ctx: PhotoContext, params: Mapping[str, Any]) -> list[tuple[Panel, str, float]]:
+    """Panels that do not glow and carry text the OCR did not read as shot: (panel, text, confidence).
+
+    An unlit sign at night is a dark board whose letters differ from its face by a few luma levels:
+    the whole-photo OCR misses it, and a lit decal or poster elsewhere would then speak for the
+    photo. Each such panel (the `max_panels` largest) is read again, denoised and stretched.
+    """
+    from auditor import ocr
+
+    if "_dim_panels" in ctx._cache:
+        return ctx._cache["_dim_panels"]
+    gray = ctx.gray
+    read = [line.region.center for line in ctx.get("text") or () if line.kind == "line"]
+    out: list[tuple[Panel, str, float]] = []
+    tried = 0
+    for p in find_panels(gray):
+        if tried >= params["max_panels"]:
+            break
+        glows = p.inside >= params["min_luma"] and (p.inside + 10) / (p.ring + 10) >= params["min_contrast"]
+        x0, y0, x1, y1 = p.region.xyxy
+        if glows or any(x0 <= cx <= x1 and y0 <= cy <= y1 for cx, cy in read):
+            continue  # lit (judged by its text) or already read
+        tried += 1
+        m = 0.03 * (y1 - y0)
+        win = gray[int(y0 + m):int(y1 - m), int(x0 + m):int(x1 - m)]
+        lines = [l for l in ocr.read_dim_panel(win) if l.confidence >= params["panel_text_confidence"]
+                 and len(ocr.normalise(l.text)) >= 2]
+        if lines:
+            best = max(lines, key=lambda l: (brand_text(ctx, l.text) is not None, l.confidence))
+            out.append((p, best.text, best.confidence))
+    ctx._cache["_dim_panels"] = out
     return out
 
 
@@ -243,8 +384,10 @@ def far_surroundings(gray: np.ndarray, region: Region, near: float = 1.5, far: f
     title_zh="夜间招牌照明",
     defaults={
         "min_contrast": 1.5,  # sign brightness / surroundings (luma + 10) at least this ...
-        "min_luma": 60.0,  # ... and the sign's bright part at least this bright (luma 0..255)
+        "min_luma": 50.0,  # ... and the sign's bright part at least this bright (luma 0..255)
         "min_text_height_px": 8.0,
+        "max_panels": 3,  # unread dark panels re-read per night photo
+        "panel_text_confidence": 0.8,  # a re-read panel counts as a sign when read this surely
     },
     needs=("text", "logo"),
 )
@@ -255,7 +398,7 @@ def signs_lit(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
     night_params = {**night_defaults, **{k: v for k, v in params.items() if k in night_defaults}}
     is_night, night_conf, reason, _ = night_evidence(ctx, night_params)
     thresholds = {"min_contrast": params["min_contrast"], "min_luma": params["min_luma"]}
-    findings, lit_ok, worst = _judge_signs(ctx, params, thresholds)
+    findings, lit_ok, worst = _judge_signs(ctx, params, thresholds, panels=is_night)
     if not is_night:
         # Measured anyway (an indoor lit sign is still lit; the signals are shared with the signage and
         # logo checks that the same areas run), but judged only at night.
@@ -272,13 +415,14 @@ def signs_lit(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
                            values={"signs_lit": False, "worst_contrast": None, "night": True, "signs": 0},
                            thresholds=thresholds)
     dark = [f for f in findings if f.kind == "dark_sign"]
-    largest = _largest_half(findings)
-    conf = float(np.mean([f.confidence for f in largest])) * night_conf ** 0.5
+    deciding = _deciding(findings)
+    conf = float(np.mean([f.confidence for f in deciding])) * night_conf ** 0.5
     if lit_ok:
         message = f"{len(findings) - len(dark)} of {len(findings)} sign regions lit"
     else:
-        d = min((f for f in largest if f.kind == "dark_sign"), key=lambda f: f.measured["contrast"])
-        message = (f"dark sign at night: brightness {d.measured['brightness']:.0f} vs surroundings "
+        d = min((f for f in deciding if f.kind == "dark_sign"), key=lambda f: f.measured["contrast"])
+        what = f"'{d.measured['text']}' " if d.measured.get("text") else ""
+        message = (f"dark sign {what}at night: brightness {d.measured['brightness']:.0f} vs surroundings "
                    f"{d.measured['surroundings']:.0f} (x{d.measured['contrast']:.1f}; lit needs "
                    f"x{params['min_contrast']:g} and brightness {params['min_luma']:g})")
     return CheckResult(
@@ -294,11 +438,30 @@ def _largest_half(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: -f.region.area)[: max(1, (len(findings) + 1) // 2)]
 
 
-def _judge_signs(ctx: PhotoContext, params: Mapping[str, Any], thresholds) -> tuple[list[Finding], bool | None, float | None]:
-    """(a finding per sign region, all large regions lit?, the lowest contrast) — (.., None, None) without signs."""
+def _deciding(findings: list[Finding]) -> list[Finding]:
+    """The regions that decide: the brand's own signs (logo, brand-pack texts, re-read dark panels) when
+    any is in view, else every sign region; of those the large half, plus every dark brand panel
+    (an unlit main sign is not outvoted by a lit decal beside it)."""
+    main = [f for f in findings if f.measured.get("brand")]
+    pool = main or findings
+    out = _largest_half(pool)
+    out += [f for f in pool if f.measured.get("source") == "panel" and f.kind == "dark_sign" and f not in out]
+    return out
+
+
+def _judge_signs(ctx: PhotoContext, params: Mapping[str, Any], thresholds,
+                 panels: bool = False) -> tuple[list[Finding], bool | None, float | None]:
+    """(a finding per sign region, the deciding regions all lit?, the lowest contrast) — (.., None, None) without signs.
+
+    With `panels` (night), unread panels that do not glow are re-read (`dim_sign_panels`).
+    """
     gray = ctx.gray
     findings: list[Finding] = []
-    for kind, region in sign_regions(ctx, params["min_text_height_px"]):
+    regions = [(kind, region, text, "ocr" if kind == "text" else "logo") for kind, region, text in
+               sign_regions(ctx, params["min_text_height_px"])]
+    if panels:
+        regions += [("panel", p.region, text, "panel") for p, text, _ in dim_sign_panels(ctx, params)]
+    for kind, region, text, source in regions:
         m = region_contrast(gray, region)
         if m is None:
             continue
@@ -308,15 +471,18 @@ def _judge_signs(ctx: PhotoContext, params: Mapping[str, Any], thresholds) -> tu
         ring = near if far is None else min(near, far)
         contrast = (inside + 10.0) / (ring + 10.0)
         lit = contrast >= params["min_contrast"] and inside >= params["min_luma"]
+        brand = True if kind == "logo" else brand_text(ctx, text)
+        label = f"{kind} '{text}'" if text else kind
         findings.append(Finding(
             "lit_sign" if lit else "dark_sign",
-            f"{kind} {'lit' if lit else 'not lit'}: brightness {inside:.0f} vs surroundings {ring:.0f} (x{contrast:.1f})",
+            f"{label} {'lit' if lit else 'not lit'}: brightness {inside:.0f} vs surroundings {ring:.0f} (x{contrast:.1f})",
             region, measured={"brightness": round(inside, 1), "surroundings": round(ring, 1), "contrast": round(contrast, 2),
                               "near_surroundings": round(near, 1),
-                              "far_surroundings": None if far is None else round(far, 1)},
+                              "far_surroundings": None if far is None else round(far, 1),
+                              "text": text, "brand": bool(brand), "source": source},
             thresholds=thresholds, confidence=_conf(abs(contrast - params["min_contrast"]) / params["min_contrast"] * 2),
         ))
     if not findings:
         return findings, None, None
-    lit_ok = not any(f.kind == "dark_sign" for f in _largest_half(findings))
+    lit_ok = not any(f.kind == "dark_sign" for f in _deciding(findings))
     return findings, lit_ok, round(min(f.measured["contrast"] for f in findings), 3)

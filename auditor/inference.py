@@ -2,6 +2,7 @@
 
 `run_net(rgbs)` returns one `NetOutputs` per photo. CPU by default, CUDA when
 present; `set_threads(n)` (or AUDITOR_TORCH_THREADS) sets torch's CPU threads.
+`run_defects_zoomed(rgbs, box)` is the defect head's closer look at one part of each photo.
 `use_weights(path)` switches to other head weights (a folder of <head>.pt files, or
 one head file) for `auditor evaluate --weights`.
 """
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 
 from auditor.checks.netsignal import NetOutputs
-from models.backbone import LiteBackbone, prepare
+from models.backbone import LiteBackbone, input_size_for, prepare, resized_tensor
 from models.heads import HEAD_NAMES, decode_people, load_head
 
 DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "models" / "weights"
@@ -108,6 +109,47 @@ def run_net(rgbs: Sequence[np.ndarray], batch_size: int = 8) -> list[NetOutputs]
                 for k, i in enumerate(chunk):
                     results[i] = _outputs_for(outs, k, prepared[i].photo_size, x.shape[-1], x.shape[-2], model.paths)
     return results  # type: ignore[return-value]
+
+
+def run_defects_zoomed(rgbs: Sequence[np.ndarray], box_frac: tuple[float, float, float, float],
+                       zoom: float = 2.0, batch_size: int = 8) -> list[np.ndarray | None]:
+    """The defect head's second, closer look: per-cell probabilities (7, gh, gw) over one part of each photo.
+
+    box_frac: (x0, y0, x1, y1) of the part, as fractions of the photo; it is resized to `zoom`
+    times the backbone's usual scale for the photo (the ground band at 2x: small litter and
+    stains cover a few cells instead of part of one). None per photo when the clean head has no
+    weights. The stride-32 "pooled" head convolution is skipped: only dense features are needed.
+    """
+    model = get_model()
+    head = model.heads.get("clean")
+    if head is None:
+        return [None] * len(rgbs)
+    tensors = [_prepare_part(rgb, box_frac, zoom) for rgb in rgbs]
+    results: list[np.ndarray | None] = [None] * len(rgbs)
+    by_shape: dict[tuple, list[int]] = defaultdict(list)
+    for i, t in enumerate(tensors):
+        by_shape[tuple(t.shape)].append(i)
+    with torch.inference_mode():
+        for idx in by_shape.values():
+            for s in range(0, len(idx), batch_size):
+                chunk = idx[s:s + batch_size]
+                x = torch.stack([tensors[i] for i in chunk]).to(model.device)
+                logits = head(model.backbone.dense(x)).float().cpu().numpy()
+                for k, i in enumerate(chunk):
+                    results[i] = (1.0 / (1.0 + np.exp(-logits[k]))).astype(np.float32)
+    return results
+
+
+def _prepare_part(rgb: np.ndarray, box_frac, zoom: float) -> torch.Tensor:
+    """Normalised (3, h, w) tensor of a part of the photo at `zoom` x the backbone's scale for the
+    whole photo (sides rounded to multiples of 32, the backbone's stride)."""
+    H, W = rgb.shape[:2]
+    w, h = input_size_for(W, H)
+    fx0, fy0, fx1, fy1 = box_frac
+    x0, y0, x1, y1 = int(fx0 * W), int(fy0 * H), max(int(fx0 * W) + 1, int(fx1 * W)), max(int(fy0 * H) + 1, int(fy1 * H))
+    pw = max(32, int(round(w * zoom * (x1 - x0) / W / 32)) * 32)
+    ph = max(32, int(round(h * zoom * (y1 - y0) / H / 32)) * 32)
+    return resized_tensor(rgb[y0:y1, x0:x1], pw, ph)
 
 
 def _outputs_for(outs: dict, k: int, photo_wh: tuple[int, int], in_w: int, in_h: int, paths: dict) -> NetOutputs:

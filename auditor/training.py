@@ -8,6 +8,7 @@ Reads every photo of the sets' labels.json, splits off a validation share (or us
 """
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 import sys
@@ -65,13 +66,15 @@ def _sample(path: Path, area, truth):
         elif people.get("count") == 0:
             persons = ()
 
-    def load() -> tuple[np.ndarray, float]:
-        from auditor.ingest import load_photo
+    return Sample(str(path), functools.partial(_load, path), area, defects, persons)
 
-        photo = load_photo(path, max_side=TRAIN_SIDE)
-        return photo.rgb, photo.scale
 
-    return Sample(str(path), load, area, defects, persons)
+def _load(path: Path) -> tuple[np.ndarray, float]:
+    """A training photo decoded at TRAIN_SIDE (module level: samples travel to worker processes)."""
+    from auditor.ingest import load_photo
+
+    photo = load_photo(path, max_side=TRAIN_SIDE)
+    return photo.rgb, photo.scale
 
 
 def train(

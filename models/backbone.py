@@ -68,12 +68,19 @@ class LiteBackbone(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         n = self.net
+        dense, s32 = self._dense_and_s32(x)
+        pooled = n._swish(n._bn1(n._conv_head(s32))).mean(dim=(2, 3))
+        return dense, pooled
+
+    def dense(self, x: torch.Tensor) -> torch.Tensor:
+        """The dense features alone (stride 16 + upsampled stride 32), without the pooled head."""
+        return self._dense_and_s32(x)[0]
+
+    def _dense_and_s32(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         s32, kept = self.run_blocks(x, keep=(_S16_LAST_BLOCK,))
         s16 = kept[_S16_LAST_BLOCK]
-        head = n._swish(n._bn1(n._conv_head(s32)))
-        pooled = head.mean(dim=(2, 3))
         up = F.interpolate(s32, size=s16.shape[-2:], mode="bilinear", align_corners=False)
-        return torch.cat([s16, up], dim=1), pooled
+        return torch.cat([s16, up], dim=1), s32
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,11 @@ def prepare(rgb: np.ndarray) -> Prepared:
         raise ValueError(f"expected an HxWx3 uint8 RGB image, got {rgb.shape} {rgb.dtype}")
     H, W = rgb.shape[:2]
     w, h = input_size_for(W, H)
-    small = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA if W > w else cv2.INTER_LINEAR)
-    t = torch.from_numpy(small).permute(2, 0, 1).float().sub_(127.0).div_(128.0)
-    return Prepared(t, (W, H))
+    return Prepared(resized_tensor(rgb, w, h), (W, H))
+
+
+def resized_tensor(rgb: np.ndarray, w: int, h: int) -> torch.Tensor:
+    """HxWx3 uint8 RGB resized to (w, h), as the backbone's normalised (3, h, w) input."""
+    small = cv2.resize(np.ascontiguousarray(rgb), (w, h),
+                       interpolation=cv2.INTER_AREA if rgb.shape[1] > w else cv2.INTER_LINEAR)
+    return torch.from_numpy(small).permute(2, 0, 1).float().sub_(127.0).div_(128.0)

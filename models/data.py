@@ -60,20 +60,28 @@ def scale_labels(defects, persons, s: float):
             None if persons is None else tuple(sc(b) for b in persons))
 
 
-def augment(rgb: np.ndarray, defects, persons, rng: np.random.Generator, strong: bool = True):
+CLOSEUP_ZOOM = (0.4, 0.62)  # share of the photo's sides a close-up crop keeps (the check's 2x look is 0.5)
+
+
+def augment(rgb: np.ndarray, defects, persons, rng: np.random.Generator, strong: bool = True,
+            closeup: bool = False):
     """Random crop, flip, photometric changes, blur, noise and JPEG, at the backbone's input size.
 
     Returns (rgb resized to the input size, defects, persons) with boxes in its pixels.
     Hue changes are kept small: colour carries meaning (rust, uniforms).
+    closeup: crop CLOSEUP_ZOOM of the photo (half the time along its bottom edge, where the floor
+    is), so that the defect head also learns the scale of the clean check's closer look.
     """
     H, W = rgb.shape[:2]
     x0 = y0 = 0
     x1, y1 = W, H
-    if strong and rng.random() < 0.7:
+    if closeup or (strong and rng.random() < 0.7):
         # a zoom of 0.7..1 with a little aspect change: a landscape photo stays landscape
-        zoom = rng.uniform(0.7, 1.0)
+        zoom = rng.uniform(*CLOSEUP_ZOOM) if closeup else rng.uniform(0.7, 1.0)
         cw, ch = int(W * min(1.0, zoom * rng.uniform(0.93, 1.07))), int(H * zoom)
         x0, y0 = int(rng.integers(0, W - cw + 1)), int(rng.integers(0, H - ch + 1))
+        if closeup and rng.random() < 0.5:
+            y0 = max(0, H - ch - int(rng.integers(0, max(1, H // 20))))
         x1, y1 = x0 + cw, y0 + ch
     crop = rgb[y0:y1, x0:x1]
     flip = strong and rng.random() < 0.5

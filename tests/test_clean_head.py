@@ -56,3 +56,13 @@ def test_fit_ensemble_trains_members_that_find_a_planted_defect():
     dirty = p[1::2, 2:4, 3:5].mean()
     clean = p[0::2].mean()
     assert dirty > 0.5 and clean < 0.1, (float(dirty), float(clean))
+
+
+def test_closeup_copies_train_only_the_clean_head():
+    from models.train import _labelled
+
+    targets = make_targets((64, 48), "facade", (), ())
+    items = [CachedItem(torch.zeros(DENSE_CHANNELS, 3, 4), torch.zeros(1280), targets, (64, 48), "p", closeup)
+             for closeup in (False, True)]
+    assert len(_labelled(items, "clean")) == 2
+    assert len(_labelled(items, "area")) == 1 and len(_labelled(items, "people")) == 1

@@ -2,7 +2,10 @@
 
 The learned defect head gives a per-cell probability map per kind (`net` signal);
 its cells above the kind's threshold become regions (connected components of the map
-upsampled over the photo), each a finding with kind, confidence and box. Rust is also
+upsampled over the photo), each a finding with kind, confidence and box. A second, closer
+look (`defect_zoom` signal) runs the head on the ground band at twice the scale, where
+litter and stains are otherwise smaller than one cell; its regions join the first look's
+(measured "look": photo, closer or both). Rust is also
 judged by colour and texture, per region: a region the head calls rust must hold
 rust-coloured pixels (brown-orange, moderate chroma, not bright; never inside a
 detected person) with a mottled texture, measured over the whole region because rust
@@ -13,13 +16,14 @@ missed. Only lit, colour-confirmed rust fails a photo by default; other findings
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 import cv2
 import numpy as np
 
 from auditor.checks import netsignal
+from auditor.checks.context import batch_signal, signal
 from auditor.checks.netsignal import DEFECT_KINDS, NetOutputs, downscaled
 from auditor.checks.registry import register
 from auditor.types import CheckResult, Finding, Region, Verdict
@@ -27,6 +31,33 @@ from auditor.types import CheckResult, Finding, Region, Verdict
 EVIDENCE_SIDE = 320  # long side (px) at which colour/texture evidence is measured
 
 _ = netsignal  # the `net` signal's providers register on import
+
+# The closer look: the ground band (lower half of the photo), where litter and stains lie, is
+# run through the backbone and the defect head again at twice the scale. At the whole photo's
+# 384 px a bottle is 8 x 5 px and a puddle 30 x 10, under one 16 px cell; at 2x they cover cells.
+ZOOM_BAND = (0.0, 0.5, 1.0, 1.0)  # (x0, y0, x1, y1) as fractions of the photo
+ZOOM = 2.0
+
+
+@dataclass(frozen=True, eq=False)
+class ZoomLook:
+    """The defect head's per-cell probabilities (7, gh, gw) over `band` (fractions of the photo)."""
+
+    band: tuple[float, float, float, float]
+    prob: np.ndarray
+
+
+@signal("defect_zoom")
+def zoom_for_photo(ctx) -> ZoomLook | None:
+    return zoom_for_photos([ctx])[0]
+
+
+@batch_signal("defect_zoom")
+def zoom_for_photos(contexts) -> list[ZoomLook | None]:
+    from auditor import inference  # torch is imported here, on first use only
+
+    probs = inference.run_defects_zoomed([c.photo.rgb for c in contexts], ZOOM_BAND, ZOOM)
+    return [None if p is None else ZoomLook(ZOOM_BAND, p) for p in probs]
 
 
 @register(
@@ -38,8 +69,15 @@ _ = netsignal  # the `net` signal's providers register on import
         # head probability that makes a cell a defect, and per-kind overrides (chosen on the
         # generated validation split, models/weights/clean.md)
         "threshold": 0.65,
-        "kind_thresholds": {"damage": 0.5, "dead_greenery": 0.4},
-        "min_share": 0.0005,  # smallest region kept, as a share of the photo
+        "kind_thresholds": {"damage": 0.5, "dead_greenery": 0.4, "litter": 0.8},
+        # smallest region kept, as a share of the photo: a single confident cell (a bottle on the
+        # floor) is about 0.0003 of the photo and must stay
+        "min_share": 0.0002,
+        # the closer look at the ground band (ZOOM_BAND at ZOOM x): its own thresholds, for these kinds
+        "zoom": True,
+        "zoom_kinds": ["litter", "stain", "clutter"],
+        "zoom_threshold": 0.65,
+        "zoom_kind_thresholds": {},
         # rust regions of the head are confirmed by the colour and texture inside the region
         "rust_min_evidence": 0.15,  # below this (in a lit region) colour overrules the head: not rust
         "rust_strong_evidence": 0.7,  # confirmed rust; cell evidence alone calls rust with rust_head_support
@@ -50,16 +88,21 @@ _ = netsignal  # the `net` signal's providers register on import
         # confirmed by colour/texture evidence fails; other findings ask a person (unsure).
         "decisive_kinds": [],
     },
-    needs=("net", "reference_diff"),
+    needs=("net", "defect_zoom", "reference_diff"),
 )
 def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
     net: NetOutputs = ctx.get("net")
     kinds = tuple(params.get("kinds") or DEFECT_KINDS)
-    unknown = [k for k in (*kinds, *(params.get("kind_thresholds") or {})) if k not in DEFECT_KINDS]
+    zoom_kinds = tuple(k for k in (params.get("zoom_kinds") or ()) if k in kinds) if params.get("zoom", True) else ()
+    unknown = [k for k in (*kinds, *(params.get("kind_thresholds") or {}), *(params.get("zoom_kinds") or ()),
+                           *(params.get("zoom_kind_thresholds") or {})) if k not in DEFECT_KINDS]
     if unknown:
         raise ValueError(f"clean.defects: unknown defect kinds {unknown} (known: {', '.join(DEFECT_KINDS)})")
     kind_thr = {k: float((params.get("kind_thresholds") or {}).get(k, params["threshold"])) for k in kinds}
+    zoom_thr = {k: float((params.get("zoom_kind_thresholds") or {}).get(k, params.get("zoom_threshold", 0.65)))
+                for k in zoom_kinds}
     thresholds = {"threshold": float(params["threshold"]), "kind_thresholds": kind_thr,
+                  "zoom_kind_thresholds": zoom_thr,
                   "min_share": params["min_share"], "rust_min_evidence": params["rust_min_evidence"],
                   "rust_strong_evidence": params["rust_strong_evidence"],
                   "rust_min_lightness": params["rust_min_lightness"]}
@@ -80,13 +123,19 @@ def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
         strong = (cell_ev >= params["rust_strong_evidence"]) & (head >= params["rust_head_support"])
         prob[r] = np.where(strong, np.maximum(head, 0.5 * (head + cell_ev)), head)
 
+    zoom: ZoomLook | None = ctx.get("defect_zoom") if zoom_kinds else None
     findings: list[Finding] = []
     scores: dict[str, float] = {}
     for kind in kinds:
         k = DEFECT_KINDS.index(kind)
         thr = kind_thr[kind]
-        for box, peak, share in defect_regions(prob[k], (W, H), thr, float(params["min_share"])):
-            measured: dict[str, Any] = {"peak_probability": round(peak, 4), "share": round(share, 5),
+        regions = [(box, peak, share, "photo") for box, peak, share
+                   in defect_regions(prob[k], (W, H), thr, float(params["min_share"]))]
+        if zoom is not None and kind in zoom_thr:
+            regions += [(box, peak, share, "closer") for box, peak, share
+                        in zoom_regions(zoom, k, (W, H), zoom_thr[kind], float(params["min_share"]))]
+        for box, peak, share, look in merge_regions(regions):
+            measured: dict[str, Any] = {"peak_probability": round(peak, 4), "share": round(share, 5), "look": look,
                                         "head_probability": round(float(grid_max_in_box(net.defect_prob[k], box, (W, H))), 4)}
             if kind == "rust" and colour is not None:
                 ev = colour.region(box, (W, H))
@@ -97,8 +146,11 @@ def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
                     # the head saw rust where there is no rust colour (a plaque, paint, wood): veto the region
                     _damp(prob[k], box, (W, H), thr * 0.5)
                     continue
+            used_thr = thr if look == "photo" else zoom_thr[kind] if look == "closer" else min(thr, zoom_thr[kind])
             findings.append(Finding(kind, f"{kind.replace('_', ' ')} ({peak:.0%}, {share:.1%} of the photo)",
-                                    Region(box), measured, {"threshold": thr}, peak))
+                                    Region(box), measured, {"threshold": used_thr}, peak))
+    if zoom is not None:
+        prob = with_zoom(prob, zoom, [DEFECT_KINDS.index(k) for k in zoom_thr])
     scores = {kind: round(float(prob[DEFECT_KINDS.index(kind)].max()), 4) for kind in kinds}
     findings.sort(key=lambda f: -f.confidence)
     found = sorted({f.kind for f in findings})
@@ -123,7 +175,7 @@ def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
         return CheckResult("clean.defects", Verdict.UNSURE, worst, score=1.0 - worst,
                            message=f"possibly {msg}: the learned head alone does not decide, please check",
                            findings=tuple(findings), values=values, thresholds=thresholds)
-    top = max(scores[k] / kind_thr[k] for k in kinds) if kinds else 0.0
+    top = max(scores[k] / min(kind_thr[k], zoom_thr.get(k, 1.0)) for k in kinds) if kinds else 0.0
     top_p = max(scores.values()) if scores else 0.0
     verdict = Verdict.PASS if top < 0.8 else Verdict.UNSURE
     return CheckResult("clean.defects", verdict, float(np.clip(1.0 - top_p, 0, 1)), score=1.0 - top_p,
@@ -230,6 +282,52 @@ def defect_regions(prob: np.ndarray, image_wh: tuple[int, int], threshold: float
             continue
         peak = float(fine[labels == i].max())
         out.append(((float(x * sx), float(y * sy), float((x + w) * sx), float((y + h) * sy)), peak, float(share)))
+    return out
+
+
+def zoom_regions(zoom: ZoomLook, k: int, image_wh: tuple[int, int], threshold: float, min_share: float):
+    """`defect_regions` of the closer look's map of kind index `k`, in photo pixels and photo shares."""
+    W, H = image_wh
+    fx0, fy0, fx1, fy1 = zoom.band
+    bx0, by0 = fx0 * W, fy0 * H
+    bw, bh = (fx1 - fx0) * W, (fy1 - fy0) * H
+    frac = (fx1 - fx0) * (fy1 - fy0)
+    out = []
+    for (x0, y0, x1, y1), peak, share in defect_regions(zoom.prob[k], (int(round(bw)), int(round(bh))),
+                                                        threshold, min_share / frac):
+        out.append(((bx0 + x0, by0 + y0, bx0 + x1, by0 + y1), peak, share * frac))
+    return out
+
+
+def merge_regions(regions):
+    """Regions of one kind from both looks, overlapping ones joined: [(box, peak, share, look)].
+
+    look: "photo", "closer", or "both" when the whole-photo look and the closer look agree.
+    """
+    merged: list[list] = []
+    for box, peak, share, look in sorted(regions, key=lambda r: -r[1]):
+        for m in merged:
+            b = m[0]
+            if box[0] < b[2] and box[2] > b[0] and box[1] < b[3] and box[3] > b[1]:
+                m[0] = (min(b[0], box[0]), min(b[1], box[1]), max(b[2], box[2]), max(b[3], box[3]))
+                m[1], m[2] = max(m[1], peak), max(m[2], share)
+                m[3] = m[3] if m[3] == look else "both"
+                break
+        else:
+            merged.append([box, peak, share, look])
+    return [tuple(m) for m in merged]
+
+
+def with_zoom(prob: np.ndarray, zoom: ZoomLook, kind_idx: list[int]) -> np.ndarray:
+    """The (7, gh, gw) map with the closer look's probabilities of `kind_idx` max-pooled into its cells."""
+    out = prob.copy()
+    _, gh, gw = prob.shape
+    _, zh, zw = zoom.prob.shape
+    fx0, fy0, fx1, fy1 = zoom.band
+    rows = np.minimum(gh - 1, ((fy0 + (np.arange(zh) + 0.5) / zh * (fy1 - fy0)) * gh).astype(int))
+    cols = np.minimum(gw - 1, ((fx0 + (np.arange(zw) + 0.5) / zw * (fx1 - fx0)) * gw).astype(int))
+    for k in kind_idx:
+        np.maximum.at(out[k], (rows[:, None], cols[None, :]), zoom.prob[k])
     return out
 
 

@@ -9,10 +9,14 @@ of them). Where several references claim the same place, the one that explains i
 wins, so a look-alike mark that shares the brand's ring is reported as the look-alike.
 
 Where the brand has a trained detector (models/logo_detector.py, `auditor train --head logo`),
-its proposals are matched again with features on an enlarged crop (small logos); a proposal
-that no homography explains (chrome, 3D letters, lit signs, blur) is accepted only when the
-detector is confident AND the learned verifier says it is the current mark and not one of
-the pack's deprecated or foreign marks; its region is then the proposal's box.
+its proposals are matched again with features on an enlarged crop (small logos); weak peaks of
+small boxes (a mark ~2% of the width is ~10 px at the detector's input) become proposals when the
+detector's closer look at an enlarged crop confirms them. A proposal that no homography explains
+(chrome, 3D letters, lit signs, blur) is accepted only when the detector is confident AND the
+learned verifier (averaged over a few crops of the box) says it is the current mark and not one
+of the pack's deprecated or foreign marks; or, for a box too small for the verifier to read
+(~30 px), when the detector is very hot and the current mark's edge template matches clearly
+better than any wrong mark's. Its region is then the proposal's box.
 
 Checks: logo.present, logo.placement, logo.condition, logo.wrong_mark.
 """
@@ -68,7 +72,11 @@ class LogoMatch:
     runner_up_score: float | None = None
     detector_score: float | None = None  # heat of the learned detector's proposal here (None: no proposal)
     verifier: float | None = None  # the learned verifier's probability against the current marks
-    accepted_by: str = "geometry"  # geometry / geometry+verifier / detector+geometry / detector+verifier
+    verifier_wrong: float | None = None  # ... and against the pack's deprecated and foreign marks
+    # geometry / geometry+verifier / detector+geometry(+verifier) / detector+verifier / detector+template
+    accepted_by: str = "geometry"
+    template: float | None = None  # edge correlation of a small box with the current marks (detector+template)
+    template_wrong: float | None = None  # ... and with the deprecated and foreign marks
 
     @property
     def current(self) -> bool:
@@ -89,6 +97,8 @@ class _RefFeatures:
     edge_mask: np.ndarray  # APPEARANCE_SIDE^2 bool, where the comparison counts
     points: np.ndarray  # Nx2 float32 keypoint positions
     descriptors: np.ndarray  # NxD float32
+    template: np.ndarray  # grey mark box (with a margin) for small-mark template matching
+    template_frac: tuple[float, float]  # the mark box's share of `template` (w, h)
 
 
 _ref_cache: dict[tuple, list[_RefFeatures]] = {}
@@ -166,7 +176,17 @@ def _describe_reference(ref: LogoReference) -> _RefFeatures:
     gray = cv2.cvtColor(grey_ground, cv2.COLOR_RGB2GRAY)
     box = _mark_box(alpha, gray)
     edges, mask = _reference_edges(gray, alpha, box)
-    return _RefFeatures(ref, (rgba.shape[1], rgba.shape[0]), box, grey_ground, alpha, edges, mask, points, descriptors)
+    template, frac = _template_of(gray, box)
+    return _RefFeatures(ref, (rgba.shape[1], rgba.shape[0]), box, grey_ground, alpha, edges, mask, points, descriptors,
+                        template, frac)
+
+
+def _template_of(gray: np.ndarray, box) -> tuple[np.ndarray, tuple[float, float]]:
+    x0, y0, x1, y1 = box
+    pad = 0.08 * max(x1 - x0, y1 - y0)
+    X0, Y0 = int(max(0, x0 - pad)), int(max(0, y0 - pad))
+    X1, Y1 = int(min(gray.shape[1], x1 + pad)), int(min(gray.shape[0], y1 + pad))
+    return gray[Y0:Y1, X0:X1].copy(), ((x1 - x0) / (X1 - X0), (y1 - y0) / (Y1 - Y0))
 
 
 def _box_transform(box: tuple[float, float, float, float]) -> np.ndarray:
@@ -342,6 +362,12 @@ DETECTOR_VERIFIER = 0.2  # ... if the verifier gives it this much (and more than
 DETECTOR_SCORE = 0.45  # ... and 0.5 x heat + 0.5 x verifier reaches this (all three tuned on a generated val split)
 DETECTOR_MAX_PROPOSALS = 2  # proposals looked at again per photo (best first) ...
 DETECTOR_ZOOM = 0.25  # ... and matched again with local features when at least this hot
+# A mark ~2% of the photo's width is ~10 px at the detector's input, where its heat stays low: weak peaks
+# of small boxes get the detector's closer look (an enlarged crop), and those it confirms become proposals.
+DETECTOR_LOW = 0.15  # heat of a weak peak worth the closer look ...
+DETECTOR_LOW_SIDE = 0.06  # ... when its box is at most this share of the photo's long side ...
+DETECTOR_LOW_CONFIRM = 0.45  # ... and promoted to a proposal when the closer look is this hot
+DETECTOR_LOW_LOOKS = 2  # weak peaks looked at per photo
 PROPOSAL_SIDE = 192  # a proposal's box is matched at this long side ...
 PROPOSAL_MARGIN = 0.5  # ... in a crop grown by this share of the box on each side
 
@@ -356,7 +382,11 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
          "feature_side": FEATURE_SIDE, "zoom": 3.0, "zoom_cell": 24, "zoom_min_points": 5, "zoom_windows": 2,
          "zoom_min_inliers": 8, "min_inliers_similarity": 5, "min_appearance_similarity": MIN_APPEARANCE_SIMILARITY,
          "detector": True, "det_propose": DETECTOR_PROPOSE, "det_accept": DETECTOR_ACCEPT,
-         "det_verifier": DETECTOR_VERIFIER, "det_score": DETECTOR_SCORE,
+         "det_verifier": DETECTOR_VERIFIER, "det_score": DETECTOR_SCORE, "det_zoom": DETECTOR_ZOOM,
+         "max_proposals": DETECTOR_MAX_PROPOSALS, "det_low": DETECTOR_LOW, "det_low_side": DETECTOR_LOW_SIDE,
+         "det_low_confirm": DETECTOR_LOW_CONFIRM, "det_low_looks": DETECTOR_LOW_LOOKS,
+         "verifier_views": VERIFIER_VIEWS, "det_geometry": DETECTOR_GEOMETRY, "det_template": DETECTOR_TEMPLATE,
+         "template_min": TEMPLATE_MIN, "template_margin": TEMPLATE_MARGIN,
          **(params or {})}
     refs = reference_features(brand)
     if not refs:
@@ -378,8 +408,13 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
         if c["model"] != "detector":
             c["score"] = _score(c["inliers"], c["v"].measured.get("spread", 0.0), c["appearance"])
     if p.get("verifier", True):
-        _verify_candidates(cands, rgb, refs)
+        _verify_candidates(cands, rgb, refs, p["verifier_views"])
+    _template_candidates(cands, rgb, refs, p)
     cands = [c for c in cands if _accepted(c, p)]
+    for c in cands:
+        if c["model"] == "detector" and not _verifier_accepts_box(c, p):  # on the edge templates
+            c["by_template"] = True
+            c["score"] = float(np.clip((c["det"] + c["template"] + c["verifier"]) / 3, 0, 1))
     # where a homography explains a place, its quad beats the detector's box (and a wrong mark found
     # by geometry beats the detector's idea that the current mark is there)
     cands.sort(key=lambda c: (c["model"] == "detector", -c["score"]))
@@ -392,6 +427,11 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
         if rival is not None:
             if rival.get("runner_up") is None and rival["rf"].ref.id != c["rf"].ref.id:
                 rival["runner_up"] = c
+            if c["model"] == "detector" and _is_current(c) and _is_current(rival):
+                # the detector's accepted box agrees with the quad: the quad keeps the place, the best evidence counts
+                rival["score"] = max(rival["score"], c["score"])
+                for k in ("template", "template_wrong"):
+                    rival.setdefault(k, c.get(k))
             continue
         taken.append((region, c))
         c["region"] = region
@@ -407,14 +447,22 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
             model=c["model"], runner_up=None if ru is None else ru["rf"].ref.id,
             runner_up_score=None if ru is None else round(ru["score"], 4),
             detector_score=None if c.get("det") is None else round(c["det"], 4),
-            verifier=None if c.get("verifier") is None else round(c["verifier"], 4), accepted_by=_accepted_by(c),
+            verifier=None if c.get("verifier") is None else round(c["verifier"], 4),
+            verifier_wrong=None if c.get("verifier_wrong") is None else round(c["verifier_wrong"], 4),
+            accepted_by=_accepted_by(c),
+            template=None if c.get("template") is None else round(c["template"], 4),
+            template_wrong=None if c.get("template_wrong") is None else round(c["template_wrong"], 4),
         ))
     return tuple(out)
 
 
+def _is_current(c: dict) -> bool:
+    return not (c["rf"].ref.deprecated or c["rf"].ref.foreign)
+
+
 def _accepted_by(c: dict) -> str:
     if c["model"] == "detector":
-        return "detector+verifier"
+        return "detector+template" if c.get("by_template") else "detector+verifier"
     base = "detector+geometry" if c.get("det") is not None else "geometry"
     return base + ("+verifier" if c.get("verifier") is not None else "")
 
@@ -479,7 +527,7 @@ def _proposals(rgb: np.ndarray, brand: BrandPack, p: Mapping[str, Any]) -> list[
     try:
         from auditor.inference import detect_logos  # torch: loaded on first use
 
-        return detect_logos(rgb, brand.id, artwork_sha256(brand), p["det_propose"])
+        return detect_logos(rgb, brand.id, artwork_sha256(brand), min(p["det_propose"], p["det_low"]))
     except Exception as exc:  # missing torch, stale or broken weights: local features alone, say so once
         _detector_broken[brand.id] = f"{type(exc).__name__}: {exc}"
         import logging
@@ -506,28 +554,45 @@ def _proposal_candidates(rgb: np.ndarray, proposals, cands: list[dict], refs: li
                          p: Mapping[str, Any], brand: BrandPack) -> list[dict]:
     """Candidates from the detector's proposals: a proposal that a full-photo match already
     covers lends it its heat; the others are matched again on an enlarged crop, and where no
-    homography explains them they become box candidates for the verifier to judge."""
+    homography explains them they become box candidates for the verifier to judge. Weak peaks
+    of small boxes count as proposals only when the detector's closer look confirms them."""
     out: list[dict] = []
     full_gray = None
     current = [r for r in refs if not (r.ref.deprecated or r.ref.foreign)]
-    for box, heat in proposals[:DETECTOR_MAX_PROPOSALS]:
+    long_side = max(rgb.shape[:2])
+    strong = weak = 0
+    for box, heat in proposals:
+        refined, peak = None, heat
+        if heat >= p["det_propose"]:
+            if strong >= p["max_proposals"]:
+                continue
+            strong += 1
+        else:
+            if weak >= p["det_low_looks"] or max(box[2] - box[0], box[3] - box[1]) > p["det_low_side"] * long_side:
+                continue
+            weak += 1
+            refined = _refine(rgb, box, brand)
+            if refined is None or refined[1] < p["det_low_confirm"]:
+                continue
+            box, heat = tuple((a + b) / 2 for a, b in zip(box, refined[0])), refined[1]
         covering = [c for c in cands if _box_iou(_cand_box(c), box) > 0.3]
         for c in covering:
             c["det"] = max(heat, c.get("det") or 0.0)
         found = []
-        if not covering and heat >= DETECTOR_ZOOM:
+        if not covering and heat >= p["det_zoom"]:
             if full_gray is None:
                 full_gray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
             found = _match_proposal(full_gray, box, refs, p)
             for c in found:
-                c["det"] = heat
+                c["det"], c["peak"] = heat, peak
             out.extend(found)
-        # the box itself as well, unless a homography explains it: a covering match may yet be vetoed
-        if current and heat >= p["det_accept"] and not any(_box_iou(_cand_box(c), box) > 0.3 for c in found):
-            refined = _refine(rgb, box, brand) if p.get("refine", True) else None
-            if refined is not None:  # the mean of the two looks was the tighter box on the val split
-                box, heat = tuple((a + b) / 2 for a, b in zip(box, refined[0])), max(heat, refined[1])
-            out.append(_box_candidate(box, heat, current[0]))
+        # the box itself as well: a covering or zoomed match may yet be vetoed (where both stand, the quad wins)
+        if current and heat >= p["det_accept"]:
+            if refined is None and p.get("refine", True):
+                refined = _refine(rgb, box, brand)
+                if refined is not None:  # the mean of the two looks was the tighter box on the val split
+                    box, heat = tuple((a + b) / 2 for a, b in zip(box, refined[0])), max(heat, refined[1])
+            out.append({**_box_candidate(box, heat, current[0]), "peak": peak})
     return out
 
 
@@ -576,16 +641,30 @@ def _box_candidate(box, heat: float, rf: _RefFeatures) -> dict:
 VERIFIER_SIDE = 128  # the learned verifier compares crops at this size
 VERIFIER_REJECT = 0.15  # below this the verifier vetoes a match whatever its edges say
 VERIFIER_SURE_INLIERS = 40  # this many inliers is a match even if the verifier doubts it
+VERIFIER_VIEWS = ((1.0, 0.0, 0.0), (1.12, 0.0, 0.0), (0.9, 0.0, 0.0))  # (scale, shift x, shift y) of the mark box
+VERIFIER_VIEWS_BAND = (0.02, 0.9)  # the first view's probability between which the other views are looked at too
+DETECTOR_GEOMETRY = 0.5  # a homography over this much detector heat needs only the verifier's non-veto (tuned on val)
+# The verifier cannot read a mark ~30 px wide (a 2% logo on the working copy): there a detector box is also
+# accepted on edge templates of the pack's marks (tuned on val; never a mark the wrong marks explain as well).
+DETECTOR_TEMPLATE = 0.6  # detector heat needed ...
+TEMPLATE_MIN = 0.7  # ... edge correlation with the best current reference ...
+TEMPLATE_MARGIN = 0.15  # ... and its lead over the best deprecated or foreign reference
+TEMPLATE_SIDE = 40  # the box's long side when matched
+TEMPLATE_SCALES = (0.85, 1.0, 1.15)
+TEMPLATE_MAX_SIDE = 0.05  # only boxes up to this share of the photo's long side (larger marks: the verifier reads them)
 _verifier_broken: list[str] = []
 
 
-def _verify_candidates(cands: list[dict], rgb: np.ndarray, refs: list[_RefFeatures]) -> None:
+def _verify_candidates(cands: list[dict], rgb: np.ndarray, refs: list[_RefFeatures],
+                       views: Sequence[tuple[float, float, float]] = ((1.0, 0.0, 0.0),)) -> None:
     """Score candidates of the brand's current mark with the learned verifier (models/logo_verifier).
 
-    Sets c["verifier"] to the best probability against the current references (and, for the
-    detector's box candidates, c["verifier_wrong"] against the deprecated and foreign marks),
-    or leaves them unset when the verifier cannot run (then the edge-appearance rule alone
-    decides, and box candidates are dropped).
+    Sets c["verifier"] to the best probability against the current references (and
+    c["verifier_wrong"] against the deprecated and foreign marks), or leaves them unset when
+    the verifier cannot run (then the edge-appearance rule alone decides, and box candidates
+    are dropped). A small mark's crop is a few dozen pixels, where one pixel of box error sways
+    the verifier: each candidate is looked at in several `views` (scale, shift x, shift y of
+    its mark box) and the probabilities are averaged.
     """
     current = [r for r in refs if not (r.ref.deprecated or r.ref.foreign)]
     wrong = [r for r in refs if r.ref.deprecated or r.ref.foreign]
@@ -595,14 +674,19 @@ def _verify_candidates(cands: list[dict], rgb: np.ndarray, refs: list[_RefFeatur
     try:
         from auditor.inference import logo_verifier_threshold, verify_logo  # torch: loaded on first use
 
-        crops = [_verifier_crop(rgb, c) for c in todo]
         seen: dict[str, np.ndarray] = {}
         for r in current:
             seen.setdefault(r.ref.id, r.ref.rgba)
         n_cur = len(seen)
         for r in wrong:
             seen.setdefault(r.ref.id, r.ref.rgba)
-        probs = verify_logo(crops, list(seen.values()))
+        references = list(seen.values())
+        first = verify_logo([_verifier_crop(rgb, c, views[0]) for c in todo], references)
+        # the other views only where the first one is not already clear either way
+        lo, hi = VERIFIER_VIEWS_BAND
+        unsure = [i for i, row in enumerate(first) if lo <= row[:n_cur].max() < hi]
+        more = verify_logo([_verifier_crop(rgb, todo[i], v) for i in unsure for v in views[1:]], references) \
+            if unsure and len(views) > 1 else np.zeros((0, len(references)), np.float32)
         threshold = logo_verifier_threshold()
     except Exception as exc:  # missing weights or torch: fall back to geometry + edges, say so once
         _verifier_broken.append(f"{type(exc).__name__}: {exc}")
@@ -610,9 +694,15 @@ def _verify_candidates(cands: list[dict], rgb: np.ndarray, refs: list[_RefFeatur
 
         logging.getLogger(__name__).warning("logo verifier unavailable, using edge appearance only: %s", exc)
         return
-    for c, row in zip(todo, probs):
-        c["verifier"] = float(np.max(row[:n_cur]))
-        c["verifier_wrong"] = float(np.max(row[n_cur:])) if len(row) > n_cur else 0.0
+    k = len(views) - 1
+    extra = {i: more[j * k:(j + 1) * k] for j, i in enumerate(unsure)}
+    for i, c in enumerate(todo):
+        rows = np.vstack([first[i:i + 1], extra[i]]) if i in extra else first[i:i + 1]
+        cur = rows[:, :n_cur].max(1)
+        bad = rows[:, n_cur:].max(1) if rows.shape[1] > n_cur else np.zeros(len(rows), np.float32)
+        c["verifier_views"] = [(round(float(a), 4), round(float(b), 4)) for a, b in zip(cur, bad)]
+        c["verifier"] = float(cur.mean())
+        c["verifier_wrong"] = float(bad.mean())
         c["verifier_threshold"] = threshold
         if c["model"] == "detector":
             c["score"] = float(np.clip(0.5 * c["verifier"] + 0.5 * c["det"], 0, 1))
@@ -621,9 +711,57 @@ def _verify_candidates(cands: list[dict], rgb: np.ndarray, refs: list[_RefFeatur
                                        + 0.2 * min(1.0, c["inliers"] / VERIFIER_SURE_INLIERS), 0, 1))
 
 
-def _verifier_crop(rgb: np.ndarray, c: dict) -> np.ndarray:
-    """The candidate's mark box warped from the photo onto a VERIFIER_SIDE square (HxWx3 uint8)."""
+def _template_candidates(cands: list[dict], rgb: np.ndarray, refs: list[_RefFeatures], p: Mapping[str, Any]) -> None:
+    """Set c["template"] / c["template_wrong"] on small, hot detector boxes that the verifier did not accept."""
+    gray = None
+    long_side = max(rgb.shape[:2])
+    current = [r for r in refs if not (r.ref.deprecated or r.ref.foreign)]
+    wrong = [r for r in refs if r.ref.deprecated or r.ref.foreign]
+    for c in cands:
+        if c["model"] != "detector" or c["det"] < p["det_template"] or c.get("verifier") is None:
+            continue
+        x0, y0, x1, y1 = _cand_box(c)
+        if max(x1 - x0, y1 - y0) > TEMPLATE_MAX_SIDE * long_side:
+            continue
+        if gray is None:
+            gray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+        scores = template_scores(gray, (x0, y0, x1, y1), current + wrong)
+        c["template"] = max(scores[:len(current)])
+        c["template_wrong"] = max(scores[len(current):], default=-1.0)
+
+
+def template_scores(gray: np.ndarray, box_xyxy, refs: Sequence[_RefFeatures]) -> list[float]:
+    """Best normalised correlation (-1..1) of each reference's mark edges with the edges of `gray` (HxW uint8)
+    around `box_xyxy`, over small shifts and TEMPLATE_SCALES: polarity-free, for marks too small for SIFT."""
+    x0, y0, x1, y1 = box_xyxy
+    bw, bh = max(x1 - x0, 2.0), max(y1 - y0, 2.0)
+    f = TEMPLATE_SIDE / max(bw, bh)
+    X0, Y0 = int(max(0, x0 - 0.35 * bw)), int(max(0, y0 - 0.35 * bh))
+    X1, Y1 = int(min(gray.shape[1], x1 + 0.35 * bw)), int(min(gray.shape[0], y1 + 0.35 * bh))
+    if X1 - X0 < 4 or Y1 - Y0 < 4:
+        return [-1.0] * len(refs)
+    edges = _edge_map(cv2.resize(gray[Y0:Y1, X0:X1], None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC))
+    out = []
+    for rf in refs:
+        best = -1.0
+        for s in TEMPLATE_SCALES:
+            tw, th = int(round(bw * f * s / rf.template_frac[0])), int(round(bh * f * s / rf.template_frac[1]))
+            if tw < 8 or th < 8 or tw >= edges.shape[1] or th >= edges.shape[0]:
+                continue
+            t = _edge_map(cv2.resize(rf.template, (tw, th), interpolation=cv2.INTER_AREA))
+            best = max(best, float(cv2.matchTemplate(edges, t, cv2.TM_CCOEFF_NORMED).max()))
+        out.append(best)
+    return out
+
+
+def _verifier_crop(rgb: np.ndarray, c: dict, view: tuple[float, float, float] = (1.0, 0.0, 0.0)) -> np.ndarray:
+    """The candidate's mark box, scaled by view[0] and shifted by view[1:] (shares of its size) about its
+    centre, warped from the photo onto a VERIFIER_SIDE square (HxWx3 uint8)."""
     x0, y0, x1, y1 = c["rf"].mark_box
+    f, dx, dy = view
+    cx, cy = (x0 + x1) / 2 + dx * (x1 - x0), (y0 + y1) / 2 + dy * (y1 - y0)
+    hw, hh = f * (x1 - x0) / 2, f * (y1 - y0) / 2
+    x0, y0, x1, y1 = cx - hw, cy - hh, cx + hw, cy + hh
     n = VERIFIER_SIDE - 1
     to_square = np.array([[n / max(x1 - x0, 1e-6), 0, -x0 * n / max(x1 - x0, 1e-6)],
                           [0, n / max(y1 - y0, 1e-6), -y0 * n / max(y1 - y0, 1e-6)], [0, 0, 1]], np.float64)
@@ -637,17 +775,31 @@ def _accepted(c: dict, p: Mapping[str, Any]) -> bool:
     A detector box: only a confident proposal that the verifier calls the current mark, not a wrong one."""
     v = c.get("verifier")
     if c["model"] == "detector":
-        if v is None:
-            return False
-        return (c["det"] >= p["det_accept"] and v >= p["det_verifier"] and v > c["verifier_wrong"]
-                and c["score"] >= p["det_score"])
+        return v is not None and (_verifier_accepts_box(c, p) or _template_accepts(c, p))
     if v is None:
         return c["appearance"] >= p["min_appearance"]
     if v >= c["verifier_threshold"] or c["inliers"] >= VERIFIER_SURE_INLIERS:
         return True
     if v < VERIFIER_REJECT:
         return False
+    # a small mark's warped edges are a few pixels wide: where the detector is hot on the same place and the
+    # verifier prefers the current mark to every wrong one, strict geometry + both nets suffice
+    if (c.get("det") or 0.0) >= p["det_geometry"] and v > c.get("verifier_wrong", 1.0):
+        return True
     return c["appearance"] >= p["min_appearance"]
+
+
+def _verifier_accepts_box(c: dict, p: Mapping[str, Any]) -> bool:
+    return (c["det"] >= p["det_accept"] and c["verifier"] >= p["det_verifier"] and c["verifier"] > c["verifier_wrong"]
+            and c["score"] >= p["det_score"])
+
+
+def _template_accepts(c: dict, p: Mapping[str, Any]) -> bool:
+    """A box too small for the verifier to read (~30 px): a very hot detector, the current mark's edges
+    matching well, clearly better than any wrong mark's, and the verifier preferring it all the same."""
+    t = c.get("template")
+    return (t is not None and c["det"] >= p["det_template"] and t >= p["template_min"]
+            and t - c["template_wrong"] >= p["template_margin"] and c["verifier"] > c["verifier_wrong"])
 
 
 @signal("logo")
@@ -670,9 +822,14 @@ def _logo_finding(m: LogoMatch, message: str, kind: str = "logo") -> Finding:
     if m.detector_score is not None:
         measured["detector_score"] = m.detector_score
         thresholds.update(detector_accept=DETECTOR_ACCEPT, detector_verifier=DETECTOR_VERIFIER,
-                          detector_score=DETECTOR_SCORE)
+                          detector_score=DETECTOR_SCORE, detector_geometry=DETECTOR_GEOMETRY)
     if m.verifier is not None:
         measured["verifier"] = m.verifier
+        measured["verifier_wrong"] = m.verifier_wrong
+    if m.template is not None:
+        measured.update(template=m.template, template_wrong=m.template_wrong)
+        thresholds.update(detector_template=DETECTOR_TEMPLATE, template_min=TEMPLATE_MIN,
+                          template_margin=TEMPLATE_MARGIN)
     return Finding(kind, message, m.region, measured=measured, thresholds=thresholds, confidence=m.confidence)
 
 

@@ -188,3 +188,35 @@ def nearest_palette(lab, palette_labs) -> tuple[np.ndarray, np.ndarray]:
     d = ciede2000(lab[..., None, :], pal)
     idx = d.argmin(axis=-1)
     return idx, np.take_along_axis(d, idx[..., None], axis=-1)[..., 0]
+
+
+def neutral_surface_gains(rgb, max_cast: float = 0.25, band: float = 0.1, min_share: float = 0.05,
+                          clip: tuple[float, float] = (0.8, 1.25)) -> np.ndarray | None:
+    """Per-channel linear gains (3,), green = 1, from the photo's own near-neutral surfaces, or None.
+
+    Walls, ceilings, floors, paper and grey metal are neutral in most rooms, whatever the
+    colourful things in front of them (grey world is pulled by a big blue wall or an orange
+    crowd). Candidates are the brighter half of the unclipped pixels whose chromaticity is
+    within `max_cast` (log R/G and log B/G) of grey; the illuminant is their median
+    chromaticity, refined twice on the candidates within `band` of it. None when fewer than
+    `min_share` of the pixels are such surfaces (then nothing in the photo is known to be
+    neutral). Gains are clipped to `clip`: a phone has already balanced its photo roughly.
+    """
+    lin = srgb_to_linear(rgb).reshape(-1, 3)
+    Y = lin @ _RGB_TO_XYZ[1]
+    ok = (lin.max(axis=1) < 0.95) & (lin.min(axis=1) > 1e-3)
+    if ok.sum() < 64:
+        return None
+    ok &= Y >= np.median(Y[ok])
+    lg = np.log(np.maximum(lin, 1e-4))
+    u, v = lg[:, 0] - lg[:, 1], lg[:, 2] - lg[:, 1]
+    cu, cv_, reach = 0.0, 0.0, max_cast
+    for _ in range(3):
+        cand = ok & (np.abs(u - cu) <= reach) & (np.abs(v - cv_) <= reach)
+        if cand.sum() < min_share * len(lin):
+            return None
+        cu, cv_ = float(np.median(u[cand])), float(np.median(v[cand]))
+        if max(abs(cu), abs(cv_)) > max_cast:
+            return None
+        reach = band
+    return np.clip(np.exp([-cu, 0.0, -cv_]), *clip)

@@ -1,15 +1,19 @@
 """people.detect, people.uniform, people.badge: staff, their uniform colours and name badges.
 
 Persons come from the learned person head (`net` signal), confirmed by OpenCV Haar
-faces where a face is seen in the head part of the box. For each person the torso
-and leg colours are measured (k-means in Lab over the clothing, skin removed, the
-largest cluster wins so shadows and background slivers do not), matched to the
-brand's uniform roles by CIEDE2000, and the chest is searched for a badge: a small
-light card with straight edges that stands out from the shirt.
+faces where a face is seen in the head part of the box (one face per box). For each
+person the torso and leg colours are measured (k-means in Lab over the clothing, skin
+and the persons standing in front removed, the largest cluster wins so shadows and
+background slivers do not) after a white balance from the photo's neutral surfaces,
+matched to the brand's uniform roles by CIEDE2000 with the palette seen under the
+light the photo allows (brighter or darker, clipped when overexposed), and the chest is
+searched for a badge: a small light card with straight edges that stands out from the
+shirt, no lower than the chest and a good part of a face wide.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 import cv2
@@ -28,13 +32,23 @@ CANDIDATE_SCORE = 0.2  # persons below this head score are not analysed at all
 FACE_BOOST = 0.15  # added to a person's score when a face sits in the head part of its box
 FACE_ONLY_SCORE = 0.5  # score of a skin-coloured Haar face that no person box explains ...
 FACE_SUPPORT = 0.3  # ... plus this times the person head's centre probability below it
+FACE_TOP = (-1.0, 2.5)  # a face's top lies this many face heights below (above) its person box's top ...
+FACE_MAX_OFFSET = 0.25  # ... and its centre within this share of the box's width of the box's middle
 FACE_MIN_SKIN = 0.3  # share of smooth skin pixels a face must show
 SKIN_MAX_MOTTLING = 6.0  # grey-level spread (3x3) above which a skin-coloured pixel is texture, not skin
 
 DARK_MEAN_LUMA = 60.0  # a photo with a mean luma (0..255) under this is underexposed ...
 NORMAL_MEAN_LUMA = 110.0  # ... and is brightened toward this before colours and badges are measured
 MAX_EXPOSURE_GAIN = 16.0  # linear-light gain, at most (4 stops)
+WHITE_BALANCE = "neutral_or_grey"  # from the photo's neutral surfaces, else grey world ("neutral": else none;
+#                                    "grey_world"; "none")
 WHITE_BALANCE_RANGE = (0.75, 1.33)  # per-channel grey-world gains are clipped to this
+MATCH_KL = 2.0  # CIEDE2000 lightness weight 1 / kL when a garment is matched to the palette
+LIGHT_STOPS = 1.0  # a garment may be lit this many stops above the photo's exposure ...
+LIGHT_DOWN_STOPS = 0.25  # ... and this many below (further down, an orange is a brown) ...
+OVER_LIGHT_STOPS = 3.0  # ... and this many above in an overexposed photo:
+OVEREXPOSED_MEAN_LUMA = 180.0  # mean luma (0..255) at least this ...
+OVEREXPOSED_CLIPPED = 0.1  # ... with at least this share of the pixels clipped (a channel >= 250)
 
 # Parts of a person box (fractions of its width and height), standing pose.
 TORSO_WIDE = (0.12, 0.20, 0.88, 0.52)
@@ -43,6 +57,11 @@ BACKGROUND_DISTANCE = 10.0  # Lab distance under which a torso pixel counts as t
 LEGS = (0.30, 0.60, 0.70, 0.92)
 CHEST = (0.0, 0.17, 1.0, 0.48)  # searched for a badge (its ring must fit inside too): below the shoulders
 CHEST_BELOW_FACE = (0.2, 2.0)  # ... or, below a face, this many face heights under its box (ring included)
+OCCLUDER_SCORE = 0.45  # persons at least this sure hide the persons behind them ...
+OCCLUDER_CORE = 0.45  # ... over this share of their box's width either side of their middle line
+OCCLUDER_COLOUR_DISTANCE = 12.0  # Lab distance (lightness at half) to a clothes colour of a person in front
+NEARER_BY = 0.05  # a figure ending this share of a person's height lower stands nearer the camera
+FRONT_FACE_SIZE = 0.7  # a face seen on a torso is in front when at least this share of that person's head
 FULL_FIGURE = 0.8  # a box shorter than this share of the figure its face implies is cut short
 
 
@@ -61,6 +80,7 @@ class RoleMatch:
     distance: float  # CIEDE2000 of the worst-matching part to the nearest role's colours
     tolerance: float
     season: str | None
+    light: float = 1.0  # the linear gain on the palette under which the role's colours fit best
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,7 @@ class PersonSeen:
     role: RoleMatch | None
     badge: Badge | None
     face_xyxy: tuple[float, float, float, float] | None = None
+    light: tuple[float, ...] = (1.0,)  # linear gains the palette is compared under (`light_range`)
 
 
 # ---------------------------------------------------------------- signal: persons of a photo
@@ -95,14 +116,12 @@ def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
     text_lines = ctx.get("text") if ctx.has("text") else ()
     candidates: list[tuple[tuple[float, float, float, float], float, np.ndarray | None]] = []
     used = np.zeros(len(faces), bool)
-    for box, score in zip(net.person_boxes_xyxy, net.person_scores):
-        if score < CANDIDATE_SCORE:
-            continue
-        box = tuple(float(v) for v in box)
-        hit = _face_in_head(box, faces)
+    boxes = [(tuple(float(v) for v in b), float(s)) for b, s in zip(net.person_boxes_xyxy, net.person_scores)
+             if s >= CANDIDATE_SCORE]
+    for (box, score), hit in zip(boxes, assign_faces([b for b, _ in boxes], faces)):
         if hit is not None:
             used[hit] = True
-        candidates.append((box, min(1.0, float(score) + (FACE_BOOST if hit is not None else 0.0)),
+        candidates.append((box, min(1.0, score + (FACE_BOOST if hit is not None else 0.0)),
                            None if hit is None else faces[hit]))
     for i in np.nonzero(~used)[0]:
         if _skin_share(small, faces[i] * f) < FACE_MIN_SKIN:
@@ -116,18 +135,38 @@ def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
         gain = photo_gains(small)
         seen = _brightened(small, gain)
         lab = _lab(seen)
-    for box, score, face in candidates:
+        light = light_range(small)
+    hidden, fronts = hidden_parts([(box, face, score) for box, score, face in candidates], with_index=True)
+    measured: list = []
+    measured2: list = []
+    for (box, score, face), cover in zip(candidates, hidden):
         frame = body_frame(box, face)
         axis = None if face is None else (face[0] + face[2]) / 2 * f
         sframe = tuple(v * f for v in frame)
-        torso = torso_colour(lab, seen, sframe, axis)
-        legs = dominant_colour(lab, seen, _part(sframe, LEGS, axis))
+        cover = [tuple(v * f for v in r) for r in cover]
+        torso = torso_colour(lab, seen, sframe, axis, cover)
+        legs = legs_colour(lab, seen, sframe, axis, cover)
+        measured.append((torso, legs))
+    # a second look: of the boxes of the persons in front (arms and all, beyond their core),
+    # the pixels of their clothes' colours are theirs too
+    for k, ((box, score, face), front) in enumerate(zip(candidates, fronts)):
+        if not front:
+            measured2.append(measured[k])
+            continue
+        frame = body_frame(box, face)
+        axis = None if face is None else (face[0] + face[2]) / 2 * f
+        sframe = tuple(v * f for v in frame)
+        cover = [tuple(v * f for v in r) for r in hidden[k]]
+        cover += [(tuple(v * f for v in candidates[j][0]), [c for c in measured[j] if c is not None]) for j in front]
+        measured2.append((torso_colour(lab, seen, sframe, axis, cover), legs_colour(lab, seen, sframe, axis, cover)))
+    for (box, score, face), (torso, legs) in zip(candidates, measured2):
+        frame = body_frame(box, face)
         badge = badge_on_chest(ctx.photo.rgb, frame, face, torso, gain)
         if badge is not None:
             badge = _badge_with_text(badge, text_lines)
-        role = match_role(torso, legs, ctx.brand, None)
+        role = match_role(torso, legs, ctx.brand, None, light)
         out.append(PersonSeen(box, score, face is not None, torso, legs, role, badge,
-                              None if face is None else tuple(float(v) for v in face)))
+                              None if face is None else tuple(float(v) for v in face), light))
     return tuple(sorted(out, key=lambda p: -p.score))
 
 
@@ -177,6 +216,60 @@ def body_frame(box, face) -> tuple[float, float, float, float]:
     if y1 - y0 < FULL_FIGURE * (fy1 - fy0):
         y0, y1 = min(y0, fy0), max(y1, fy1)
     return (x0, y0, x1, y1)
+
+
+def hidden_parts(people, with_index: bool = False):
+    """For each person (box, face or None, score), the rectangles of the persons standing in front
+    of it (photo pixels): their pixels are another person's clothes, not this one's.
+
+    A person B stands in front of A when B's face is seen inside A's torso (a face cannot be
+    seen through a body; the face must be about A's size, not a small face far behind), else,
+    unless A's face is seen inside B's torso, when B's figure ends lower in the photo (feet
+    nearer the camera; a figure cut by the photo's edge ends where its face says).
+    The rectangle is the core of B's figure: OCCLUDER_CORE of its box width either side of
+    its middle line, from its head down. Only persons scoring OCCLUDER_SCORE hide others.
+    With `with_index`, also each person's list of the indices of those in front.
+    """
+    info = []
+    for box, face, score in people:
+        frame = body_frame(box, face)
+        w = box[2] - box[0]
+        axis = (box[0] + box[2]) / 2 if face is None else (face[0] + face[2]) / 2
+        top = frame[1] if face is None else float(face[1])
+        head = (frame[3] - frame[1]) / 7.5 if face is None else float(face[3] - face[1])
+        core = (axis - OCCLUDER_CORE * w, top, axis + OCCLUDER_CORE * w, frame[3])
+        info.append((frame, face, score, _part(frame, TORSO_WIDE, None if face is None else axis), core, head))
+
+    def face_on(j, i) -> bool:  # j's face is seen on i's torso
+        face = info[j][1]
+        if face is None:
+            return False
+        c = ((face[0] + face[2]) / 2, (face[1] + face[3]) / 2)
+        return _inside(c, info[i][3]) and face[3] - face[1] >= FRONT_FACE_SIZE * info[i][5]
+
+    def in_front(j, i) -> bool:
+        if face_on(j, i):
+            return True
+        if face_on(i, j):
+            return False
+        fi, fj = info[i][0], info[j][0]
+        return fj[3] > fi[3] + NEARER_BY * (fi[3] - fi[1])
+
+    out, fronts = [], []
+    for i in range(len(info)):
+        win = info[i][0]
+        cover, idx = [], []
+        for j in range(len(info)):
+            core = info[j][4]
+            if j == i or info[j][2] < OCCLUDER_SCORE or core[0] >= win[2] or core[2] <= win[0] \
+                    or core[1] >= win[3] or core[3] <= win[1]:
+                continue
+            if in_front(j, i):
+                cover.append(core)
+                idx.append(j)
+        out.append(cover)
+        fronts.append(idx)
+    return (out, fronts) if with_index else out
 
 
 def _heat_support(net: NetOutputs, box) -> float:
@@ -251,7 +344,7 @@ def check_uniforms(ctx, params: Mapping[str, Any]) -> CheckResult:
         return CheckResult("people.uniform", Verdict.NOT_APPLICABLE, 1.0, message="nobody in view",
                            values={"uniform_ok": None, "roles": []})
     season = params.get("season")
-    matches = [match_role(p.torso_lab, p.legs_lab, ctx.brand, season) for p in persons]
+    matches = [match_role(p.torso_lab, p.legs_lab, ctx.brand, season, p.light) for p in persons]
     bad: list[Finding] = []
     tol_c = float(params["consistency_tolerance"])
     if mode == "consistency":
@@ -266,7 +359,7 @@ def check_uniforms(ctx, params: Mapping[str, Any]) -> CheckResult:
                                                 f"(ΔE {worst:.1f})", {"delta_e_to_peers": round(worst, 2)}, {"consistency_tolerance": tol_c}))
     else:
         for p, m in zip(persons, matches):
-            ok = m.role is not None if mode == "roles" else _torso_in_palette(p.torso_lab, ctx.brand, season)
+            ok = m.role is not None if mode == "roles" else _torso_in_palette(p.torso_lab, ctx.brand, season, p.light)
             if not ok:
                 bad.append(_uniform_finding(p, m, f"clothing colour {_hex(p.torso_lab)} matches no uniform role "
                                             f"(nearest {m.nearest}, ΔE {m.distance:.1f} > {m.tolerance:.1f})",
@@ -328,13 +421,35 @@ def exposure_gain(rgb: np.ndarray) -> float:
 
 def photo_gains(rgb: np.ndarray) -> np.ndarray:
     """(3,) linear-light RGB gains that colours are measured under: the exposure gain times a
-    grey-world white balance clipped to WHITE_BALANCE_RANGE (a warm lamp makes a white card
-    skin-coloured and shifts every garment; a scene that is all one colour must not be
-    pushed far)."""
-    from auditor.colour import white_balance_gains
+    white balance (a warm lamp makes a white card skin-coloured and shifts every garment).
 
-    wb = np.clip(white_balance_gains(rgb[::4, ::4], "gray_world"), *WHITE_BALANCE_RANGE)
+    The balance comes from the photo's own near-neutral surfaces (`neutral_surface_gains`:
+    walls, ceilings, floors); a photo without any is left as the camera balanced it unless
+    WHITE_BALANCE is "grey_world" (grey world, clipped to WHITE_BALANCE_RANGE, is pulled
+    far off by a colourful scene: a blue wall, a crowd in orange).
+    """
+    from auditor.colour import neutral_surface_gains, white_balance_gains
+
+    small = rgb[::4, ::4]
+    wb = neutral_surface_gains(small) if WHITE_BALANCE in ("neutral", "neutral_or_grey") else None
+    if wb is None:
+        wb = np.clip(white_balance_gains(small, "gray_world"), *WHITE_BALANCE_RANGE) \
+            if WHITE_BALANCE in ("grey_world", "neutral_or_grey") else np.ones(3)
     return exposure_gain(rgb) * wb
+
+
+def light_range(rgb: np.ndarray) -> tuple[float, ...]:
+    """Linear gains (steps of a quarter stop) a garment's colour may show under in this photo,
+    relative to its exposure after `photo_gains`: LIGHT_STOPS either way (a person nearer a
+    lamp or in a shadow, a phone's metering), and up to OVER_LIGHT_STOPS brighter in an
+    overexposed photo (mean luma at least OVEREXPOSED_MEAN_LUMA with OVEREXPOSED_CLIPPED of
+    its pixels clipped), where colours are clipped toward white and `match_role` must
+    compare with the palette clipped alike."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    over = gray.mean() >= OVEREXPOSED_MEAN_LUMA and (rgb.max(axis=2) >= 250).mean() >= OVEREXPOSED_CLIPPED
+    top = OVER_LIGHT_STOPS if over else LIGHT_STOPS
+    stops = np.arange(-LIGHT_DOWN_STOPS, top + 1e-6, 0.25)
+    return tuple(float(v) for v in np.round(2.0 ** stops, 4))
 
 
 def _brightened(rgb: np.ndarray, gains) -> np.ndarray:
@@ -374,11 +489,13 @@ def skin_mask(rgb: np.ndarray) -> np.ndarray:
     return (cr >= 138) & (cr <= 173) & (cb >= 77) & (cb <= 127) & (ycc[..., 0] > 60)
 
 
-def dominant_colour(lab: np.ndarray, rgb: np.ndarray, box_xyxy, k: int = 3) -> tuple[float, float, float] | None:
+def dominant_colour(lab: np.ndarray, rgb: np.ndarray, box_xyxy, k: int = 3,
+                    exclude=()) -> tuple[float, float, float] | None:
     """Median Lab of the largest k-means cluster of a clothing region, skin excluded.
 
     Clustering weighs lightness at half so a shadowed fold joins its cloth, while a
-    different garment or background stays apart. None when the region is empty.
+    different garment or background stays apart. Pixels in the `exclude` rectangles (persons
+    standing in front) are dropped unless that leaves too few. None when the region is empty.
     """
     H, W = lab.shape[:2]
     x0, y0, x1, y1 = max(0, box_xyxy[0]), max(0, box_xyxy[1]), min(W, box_xyxy[2]), min(H, box_xyxy[3])
@@ -386,7 +503,37 @@ def dominant_colour(lab: np.ndarray, rgb: np.ndarray, box_xyxy, k: int = 3) -> t
         return None
     patch = lab[y0:y1, x0:x1].reshape(-1, 3)
     skin = skin_mask(np.ascontiguousarray(rgb[y0:y1, x0:x1])).reshape(-1)
+    seen = _unhidden(x0, y0, x1, y1, exclude)
+    if seen is not None:
+        patch, skin = patch[seen], skin[seen]
     return _dominant(patch, skin, k)
+
+
+def _unhidden(x0: int, y0: int, x1: int, y1: int, exclude, min_share: float = 0.25,
+              lab: np.ndarray | None = None) -> np.ndarray | None:
+    """Flat bool mask of the window's pixels outside every `exclude` item, or None when there is
+    nothing to exclude or fewer than `min_share` of the pixels would stay. An item is a
+    rectangle (x0, y0, x1, y1), or (rectangle, Lab colours): only its pixels within
+    OCCLUDER_COLOUR_DISTANCE of one of the colours (`lab`: the window's HxWx3 Lab)."""
+    if not exclude:
+        return None
+    xs = np.arange(x0, x1, dtype=np.float32) + 0.5
+    ys = np.arange(y0, y1, dtype=np.float32) + 0.5
+    hidden = np.zeros((y1 - y0, x1 - x0), bool)
+    for item in exclude:
+        rect, colours = (item, None) if len(item) == 4 else item
+        rx0, ry0, rx1, ry1 = rect
+        inside = ((ys >= ry0) & (ys < ry1))[:, None] & ((xs >= rx0) & (xs < rx1))[None, :]
+        if colours is not None:
+            if lab is None or not colours:
+                continue
+            near = np.zeros_like(inside)
+            for c in colours:
+                near |= _near_colour(lab, c, OCCLUDER_COLOUR_DISTANCE)
+            inside &= near
+        hidden |= inside
+    seen = ~hidden.reshape(-1)
+    return seen if seen.mean() >= min_share else None
 
 
 def _dominant(patch: np.ndarray, skin: np.ndarray, k: int = 3, weights: np.ndarray | None = None) -> tuple[float, float, float] | None:
@@ -408,28 +555,51 @@ def _dominant(patch: np.ndarray, skin: np.ndarray, k: int = 3, weights: np.ndarr
     return tuple(float(v) for v in np.median(patch[labels.ravel() == biggest], axis=0))
 
 
-def torso_colour(lab: np.ndarray, rgb: np.ndarray, box, axis_x: float | None = None) -> tuple[float, float, float] | None:
-    """Dominant Lab colour of the upper garment.
+def torso_colour(lab: np.ndarray, rgb: np.ndarray, box, axis_x: float | None = None,
+                 exclude=()) -> tuple[float, float, float] | None:
+    """Dominant Lab colour of the upper garment (`garment_colour` over TORSO_WIDE).
 
-    Pixels like the background just left and right of the person (a wall seen past a
-    raised arm) and skin are dropped; of the remaining colour clusters the heaviest wins,
-    pixels weighing less toward the sides (the body's middle line is the face's centre
-    when known), so a tablet or a tie held in front of the chest does not decide, nor a
-    wall that a loose box takes in at its side.
+    Pixels weigh less toward the sides (the body's middle line is the face's centre when
+    known), so a tablet or a tie held in front of the chest does not decide, nor a wall
+    that a loose box takes in at its side.
+    """
+    return garment_colour(lab, rgb, box, TORSO_WIDE, axis_x, exclude, SIDE_WEIGHT_DROP)
+
+
+def legs_colour(lab: np.ndarray, rgb: np.ndarray, box, axis_x: float | None = None,
+                exclude=()) -> tuple[float, float, float] | None:
+    """Dominant Lab colour of the trousers (`garment_colour` over LEGS, every pixel alike: the
+    floor shows between the legs, in the middle). What is beside a person's legs is as often
+    the next person's trousers as the floor: it is not dropped."""
+    return garment_colour(lab, rgb, box, LEGS, axis_x, exclude, 0.0, background=False)
+
+
+def garment_colour(lab: np.ndarray, rgb: np.ndarray, box, part, axis_x: float | None = None,
+                   exclude=(), side_drop: float = 0.0, background: bool = True) -> tuple[float, float, float] | None:
+    """Dominant Lab colour of one garment: the `part` of a person's `box` (fractions, centred on
+    `axis_x` when given).
+
+    Pixels of the persons standing in front (`exclude` rectangles), pixels like the
+    background just left and right of the person (with `background`: a wall seen past a
+    raised arm) and skin are dropped; of the remaining colour clusters the heaviest
+    wins, a pixel weighing 1 - `side_drop` at the side of the window, 1 on the middle line.
     """
     H, W = lab.shape[:2]
-    x0, y0, x1, y1 = (max(0, v) for v in _part(box, TORSO_WIDE, axis_x))
+    x0, y0, x1, y1 = (max(0, v) for v in _part(box, part, axis_x))
     x1, y1 = min(W, x1), min(H, y1)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
     patch = lab[y0:y1, x0:x1].reshape(-1, 3)
     skin = skin_mask(np.ascontiguousarray(rgb[y0:y1, x0:x1])).reshape(-1)
     mid = (box[0] + box[2]) / 2 if axis_x is None else axis_x
-    half = max(1.0, (TORSO_WIDE[2] - TORSO_WIDE[0]) / 2 * (box[2] - box[0]))
+    half = max(1.0, (part[2] - part[0]) / 2 * (box[2] - box[0]))
     dx = np.abs(np.arange(x0, x1, dtype=np.float32) + 0.5 - mid) / half
-    weight = np.broadcast_to(1.0 - SIDE_WEIGHT_DROP * np.clip(dx, 0, 1), (y1 - y0, x1 - x0)).reshape(-1)
+    weight = np.broadcast_to(1.0 - side_drop * np.clip(dx, 0, 1), (y1 - y0, x1 - x0)).reshape(-1)
+    seen = _unhidden(x0, y0, x1, y1, exclude, lab=lab[y0:y1, x0:x1])
+    if seen is not None:
+        patch, skin, weight = patch[seen], skin[seen], weight[seen]
     keep = np.ones(len(patch), bool)
-    for bg in background_beside(lab, box, y0, y1):
+    for bg in background_beside(lab, box, y0, y1) if background else ():
         keep &= np.linalg.norm(patch - bg, axis=1) > BACKGROUND_DISTANCE
     if keep.sum() >= 0.25 * len(patch):
         patch, skin, weight = patch[keep], skin[keep], weight[keep]
@@ -449,44 +619,85 @@ def background_beside(lab: np.ndarray, box, y0: int, y1: int) -> list[np.ndarray
     return out
 
 
-def match_role(torso, legs, brand, season: str | None) -> RoleMatch | None:
+def match_role(torso, legs, brand, season: str | None, light: Sequence[float] = (1.0,)) -> RoleMatch | None:
     """The brand role whose uniform colours the person wears.
 
     A role lists the colours of its uniform, the upper garment's first (e.g. dark suit,
     white shirt): the torso colour must be near the first, the leg colour (when
-    measured) near any of them. Distance
-    is the worse part's CIEDE2000 to its nearest role colour; the role fits when every
-    part is within that colour's tolerance. Seasons: the given one (plus "all"), or
-    every season when None.
+    measured) near any of them. Distance is the worse part's CIEDE2000 to its nearest
+    role colour as it looks under the light the person stands in: each palette colour
+    is compared as seen at every linear gain of `light` (`palette_under_light`; one gain
+    for both parts, the one that fits best), since a garment's lightness follows its
+    lighting but its hue does not. The role fits when every part is within that colour's
+    tolerance. Seasons: the given one (plus "all"), or every season when None.
     """
     if torso is None or not brand.roles:
         return None
-    best: tuple[float, str, float, str | None] | None = None
-    fitting: tuple[float, str, float, str | None] | None = None
+    names = sorted({n for role in brand.roles for ns in role.colours.values() for n in ns if n in brand.palette})
+    if not names:
+        return None
+    light = tuple(float(g) for g in light)
+    seen = np.stack([palette_under_light(brand.palette[n].lab, light) for n in names])  # (P, G, 3)
+    dist = {part_id: _delta_e_many(part, seen, MATCH_KL) for part_id, part in (("torso", torso), ("legs", legs)) if part is not None}
+    index = {n: i for i, n in enumerate(names)}
+    best: tuple[float, str, float, str | None, float] | None = None
+    fitting: tuple[float, str, float, str | None, float] | None = None
     for role in brand.roles:
-        for s, names in role.colours.items():
+        for s, role_names in role.colours.items():
             if season is not None and s not in (season, "all"):
                 continue
-            colours = [brand.palette[n] for n in names if n in brand.palette]
-            if not colours:
+            idx = [index[n] for n in role_names if n in index]
+            if not idx:
                 continue
-            worst, tol, ok = 0.0, 0.0, True
-            for part, allowed in ((torso, colours[:1]), (legs, colours)):
-                if part is None:
+            tols = np.array([brand.palette[names[i]].tolerance for i in idx])
+            worst = np.zeros(len(light))
+            tol = np.zeros(len(light))
+            ok = np.ones(len(light), bool)
+            for part_id, allowed in (("torso", idx[:1]), ("legs", idx)):
+                if part_id not in dist:
                     continue
-                d, pc = min(((_delta_e(part, pc.lab), pc) for pc in allowed), key=lambda t: t[0])
-                ok &= d <= pc.tolerance
-                if d >= worst:
-                    worst, tol = d, pc.tolerance
-            cand = (worst, role.id, tol, s)
-            if best is None or worst < best[0]:
+                d = dist[part_id][allowed]  # (colours, G)
+                k = d.argmin(axis=0)
+                dmin = d[k, np.arange(len(light))]
+                ok &= dmin <= tols[:len(allowed)][k]
+                tol = np.where(dmin >= worst, tols[:len(allowed)][k], tol)
+                worst = np.maximum(worst, dmin)
+            g = int(np.argmin(np.where(ok, worst, worst + 1e3)))
+            cand = (float(worst[g]), role.id, float(tol[g]), s, light[g])
+            if best is None or cand[0] < best[0]:
                 best = cand
-            if ok and (fitting is None or worst < fitting[0]):
+            if ok[g] and (fitting is None or cand[0] < fitting[0]):
                 fitting = cand
     if best is None:
         return None
     chosen = fitting or best
-    return RoleMatch(fitting[1] if fitting else None, best[1], chosen[0], chosen[2], chosen[3])
+    return RoleMatch(fitting[1] if fitting else None, best[1], chosen[0], chosen[2], chosen[3], chosen[4])
+
+
+def palette_under_light(lab, light: tuple[float, ...]) -> np.ndarray:
+    """(G, 3) Lab of a palette colour photographed at each linear-light gain of `light`: its sRGB
+    in linear light times the gain, each channel clipped at white as a sensor clips (an
+    overexposed orange turns yellow-white, a blue stays blue but light)."""
+    return _palette_under_light(tuple(round(float(v), 3) for v in lab), light)
+
+
+@lru_cache(maxsize=512)
+def _palette_under_light(lab: tuple[float, float, float], light: tuple[float, ...]) -> np.ndarray:
+    from auditor.colour import lab_to_srgb, srgb_to_lab, srgb_to_linear
+
+    lin = srgb_to_linear(lab_to_srgb(np.asarray(lab, np.float64)))
+    lit = np.clip(lin[None, :] * np.asarray(light, np.float64)[:, None], 0.0, 1.0)
+    srgb = np.where(lit <= 0.0031308, lit * 12.92, 1.055 * lit ** (1 / 2.4) - 0.055)
+    out = srgb_to_lab(srgb)
+    out.setflags(write=False)
+    return out
+
+
+def _delta_e_many(lab, labs: np.ndarray, kL: float = 2.0) -> np.ndarray:
+    """CIEDE2000 (lightness at half weight, as `_delta_e`) of one Lab colour to an array of them."""
+    from auditor.colour import ciede2000
+
+    return ciede2000(np.asarray(lab, np.float64), labs, kL=kL)
 
 
 def _delta_e(lab1, lab2, kL: float = 2.0) -> float:
@@ -496,14 +707,15 @@ def _delta_e(lab1, lab2, kL: float = 2.0) -> float:
     return float(ciede2000(np.asarray(lab1, np.float64), np.asarray(lab2, np.float64), kL=kL))
 
 
-def _torso_in_palette(torso, brand, season) -> bool:
+def _torso_in_palette(torso, brand, season, light: Sequence[float] = (1.0,)) -> bool:
+    light = tuple(float(g) for g in light)
     for role in brand.roles:
         for s, names in role.colours.items():
             if season is not None and s not in (season, "all"):
                 continue
             for n in names:
                 pc = brand.palette.get(n)
-                if pc is not None and _delta_e(torso, pc.lab) <= pc.tolerance:
+                if pc is not None and _delta_e_many(torso, palette_under_light(pc.lab, light)).min() <= pc.tolerance:
                     return True
     return False
 
@@ -524,6 +736,10 @@ BADGE_GARMENT_DISTANCE = 20.0  # ... pixels this close (Lab, lightness at half w
 BADGE_MAX_SKIN = 0.4  # a light patch that is mostly skin is a hand or a neck
 BADGE_SKIN_CHROMA = 12.0  # skin is at least this chromatic (Lab a*b* length); a white card is not
 BADGE_MAX_SKIN_SIDE = 0.3  # nor does a card touch skin: light under a chin is the shirt's collar opening
+BADGE_MAX_DROP = 1.4  # a card's centre lies at most this many face heights below the face (the chest
+#                        ends about a head below the chin; a face box is about 3/4 of a head)
+BADGE_MIN_FACE_WIDTH = 0.35  # ... and a card is at least this many face widths wide (a name card is
+#                              7..9 cm, a face about 15; a lapel pin 2)
 BADGE_MAX_OFFSET = 0.75  # a card's centre lies within this many face widths of the body's middle line ...
 BADGE_MIDLINE = 0.25  # a card's centre this near the middle line (face widths) sits where a shirt shows ...
 BADGE_MIDLINE_BOX = 0.08  # ... (share of the person's width with no face seen): light on no side of it
@@ -563,7 +779,9 @@ def badge_on_chest(rgb: np.ndarray, frame, face, shirt_lab, gain=1.0) -> Badge |
     else:
         fw = (face[2] - face[0]) * s
         mid, reach, midline = (axis - x0) * s, BADGE_MAX_OFFSET * fw, BADGE_MIDLINE * fw
-    b = find_badge(lab, crop, pw * s, shirt_lab, mid, reach, midline)
+    lowest = np.inf if face is None else (face[3] + BADGE_MAX_DROP * (face[3] - face[1]) - y0) * s
+    narrowest = 0.0 if face is None else BADGE_MIN_FACE_WIDTH * (face[2] - face[0]) * s
+    b = find_badge(lab, crop, pw * s, shirt_lab, mid, reach, midline, lowest, narrowest)
     if b is None:
         return None
     bx0, by0, bx1, by1 = b.box_xyxy
@@ -580,7 +798,8 @@ def _garment_axis(lab: np.ndarray, shirt_lab) -> float | None:
 
 
 def find_badge(lab: np.ndarray, rgb: np.ndarray, person_w: float, shirt_lab, axis_x: float | None = None,
-               max_offset: float = np.inf, midline: float = 0.0) -> Badge | None:
+               max_offset: float = np.inf, midline: float = 0.0, lowest: float = np.inf,
+               narrowest: float = 0.0) -> Badge | None:
     """A name badge in a chest crop (Lab and RGB): a compact light rectangle framed by the garment.
 
     Every window of a plausible card size (BADGE_WIDTH of the person's width `person_w`,
@@ -589,8 +808,10 @@ def find_badge(lab: np.ndarray, rgb: np.ndarray, person_w: float, shirt_lab, axi
     garment: judging the ring per side, not the blob's outline, keeps a
     card that touches a white collar or a lapel edge on one side. With `axis_x` (the
     body's middle line) its centre lies within `max_offset` of it; within `midline` of it,
-    where the shirt shows between the lapels, all four sides must be dark. The window that
-    stands out most wins.
+    where the shirt shows between the lapels, all four sides must be dark. Its centre lies
+    no lower than row `lowest` (the bottom of the chest: a white cuff and a watch on an arm
+    held across the body are not a card) and it is at least `narrowest` wide (a name card is
+    a good part of a face wide; a lapel pin is not). The window that stands out most wins.
     """
     H, W = lab.shape[:2]
     if W < 8 or H < 8:
@@ -604,7 +825,7 @@ def find_badge(lab: np.ndarray, rgb: np.ndarray, person_w: float, shirt_lab, axi
     chroma = np.hypot(lab[..., 1], lab[..., 2])
     skin = skin_mask(rgb) & (chroma >= BADGE_SKIN_CHROMA) & ~garment
     masks = {"garment": _integral(garment), "skin": _integral(skin)}
-    geometry = (axis_x, max_offset, midline)
+    geometry = (axis_x, max_offset, midline, lowest)
     k = max(3, int(BADGE_TEXT * person_w)) | 1
     for delta in BADGE_CONTRASTS:
         # a card's printed lines and header band are dark: closed up inside, the ring is judged unclosed
@@ -613,7 +834,7 @@ def find_badge(lab: np.ndarray, rgb: np.ndarray, person_w: float, shirt_lab, axi
         # the ring is judged at half the contrast: a card's edge is a step, a fold's or a lit side's is a slope
         masks["ring"] = _integral(L >= shirt_L + delta / 2)
         best = None  # (score, x, y, w, h, inside)
-        for w, h in _card_sizes(person_w, L.shape):
+        for w, h in _card_sizes(person_w, L.shape, narrowest):
             cand = _best_card_window(masks, w, h, geometry)
             if cand is not None and (best is None or cand[0] > best[0]):
                 best = cand
@@ -631,10 +852,11 @@ def _near_colour(lab: np.ndarray, ref, distance: float, lightness: float = 0.5) 
     return np.einsum("...c,...c->...", d, d) <= distance * distance
 
 
-def _card_sizes(person_w: float, shape) -> list[tuple[int, int]]:
-    """(w, h) in px of the card windows tried: widths in steps of 1.3 over BADGE_WIDTH, each aspect."""
+def _card_sizes(person_w: float, shape, narrowest: float = 0.0) -> list[tuple[int, int]]:
+    """(w, h) in px of the card windows tried: widths in steps of 1.3 over BADGE_WIDTH (at least
+    `narrowest`), each aspect."""
     sizes = []
-    w = max(5.0, BADGE_WIDTH[0] * person_w)
+    w = max(5.0, BADGE_WIDTH[0] * person_w, narrowest)
     while w <= max(5.0, BADGE_WIDTH[1] * person_w):
         for a in BADGE_ASPECTS:
             wi, hi = int(round(w)), int(round(w / a))
@@ -674,7 +896,7 @@ def _best_card_window(masks: dict, w: int, h: int, geometry):
 
     `masks`: integral images of "light" (card-light, text closed up), "ring" (the light its
     ring must avoid), "garment" and "skin".
-    `geometry`: (axis_x or None, max_offset, midline) in the crop's pixels.
+    `geometry`: (axis_x or None, max_offset, midline, lowest card centre row) in the crop's pixels.
     """
     t = _ring(w, h)
     ii = masks["light"]
@@ -690,7 +912,9 @@ def _best_card_window(masks: dict, w: int, h: int, geometry):
     ok = ((inside >= BADGE_MIN_INSIDE) & (skin <= BADGE_MAX_SKIN) & (light_2nd <= BADGE_MAX_SIDE)
           & (light_max <= BADGE_MAX_WORST_SIDE) & (garment_mean >= BADGE_MIN_GARMENT_SIDE)
           & (skin_ring <= BADGE_MAX_SKIN_SIDE))
-    axis_x, max_offset, midline = geometry
+    axis_x, max_offset, midline, lowest = geometry
+    if np.isfinite(lowest):  # a card is worn on the chest, not on a wrist held across the belly
+        ok &= (np.arange(ny, dtype=np.float32) + t + h / 2 <= lowest)[:, None]
     if axis_x is not None:
         off = np.abs(np.arange(nx, dtype=np.float32) + t + w / 2 - axis_x)[None, :]
         ok &= (off <= max_offset) & ((off >= midline) | (light_max <= BADGE_MAX_SIDE))
@@ -733,21 +957,41 @@ def detect_faces(gray: np.ndarray, max_side: int = 640) -> np.ndarray:
     return np.stack([f[:, 0], f[:, 1], f[:, 0] + f[:, 2], f[:, 1] + f[:, 3]], 1)
 
 
-def _face_in_head(box, faces: np.ndarray) -> int | None:
-    """Index of the face of plausible size in the head part of a person box nearest its top
-    middle, or None."""
+def face_fit(box, face) -> float | None:
+    """How badly a face fits as the head of a person box (lower is better), None when it cannot.
+
+    A standing person's face is at the top of the box, near its middle: its top within
+    FACE_TOP face heights of the box's top (hair and a loose box edge), its centre within
+    FACE_MAX_OFFSET of the box's width from the middle (a raised arm widens a box to one
+    side), and a plausible size. In a group the head part of one box also holds the face of
+    the person standing behind, lower and further to the side: that face does not fit.
+    """
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
-    head = (x0, y0 - 0.05 * h, x1, y0 + 0.3 * h)
-    best, best_d = None, np.inf
-    for i, (fx0, fy0, fx1, fy1) in enumerate(faces):
-        fw = fx1 - fx0
-        cx, cy = (fx0 + fx1) / 2, (fy0 + fy1) / 2
-        if _inside((cx, cy), head) and 0.1 * w <= fw <= 0.8 * w:
-            d = abs(cx - (x0 + x1) / 2) / w + abs(cy - (y0 + 0.1 * h)) / h
-            if d < best_d:
-                best, best_d = i, d
-    return best
+    fx0, fy0, fx1, fy1 = (float(v) for v in face)
+    fw, fh = fx1 - fx0, fy1 - fy0
+    cx = (fx0 + fx1) / 2
+    if not (0.1 * w <= fw <= 0.8 * w) or fh <= 0:
+        return None
+    top = (fy0 - y0) / fh
+    off = abs(cx - (x0 + x1) / 2) / w
+    if not (FACE_TOP[0] <= top <= FACE_TOP[1]) or off > FACE_MAX_OFFSET:
+        return None
+    return off + abs(top - 0.3) * fh / h
+
+
+def assign_faces(boxes, faces: np.ndarray) -> list[int | None]:
+    """For each person box, the index of its face, or None: each face goes to one box at most,
+    best fits (`face_fit`) first (two overlapping people must not share one face)."""
+    pairs = sorted((d, bi, fi) for bi, b in enumerate(boxes) for fi, f in enumerate(faces)
+                   if (d := face_fit(b, f)) is not None)
+    out: list[int | None] = [None] * len(boxes)
+    taken: set[int] = set()
+    for _, bi, fi in pairs:
+        if out[bi] is None and fi not in taken:
+            out[bi] = fi
+            taken.add(fi)
+    return out
 
 
 # ---------------------------------------------------------------- small helpers

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from auditor import ingest, scene_diff
 from auditor.brandpack import load_brand
 from auditor.checks import PhotoContext, run_check
+from auditor.checks.netsignal import DEFECT_KINDS, NetOutputs
 from auditor.cli import cli
 from auditor.types import Verdict
 
@@ -200,11 +201,25 @@ def test_head_findings_where_the_approved_view_is_unchanged_pass(brand):
 
 
 def test_a_change_where_the_head_fires_keeps_the_finding_open(brand):
-    ref_rgb, cur, alone = _unsure_revisit(brand)
-    rgb = cur.rgb.copy()
-    x0, y0, x1, y1 = (int(v) for v in alone.findings[0].region.xyxy)
-    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
-    cv2.rectangle(rgb, (cx - 25, cy - 18), (cx + 25, cy + 18), (200, 30, 35), -1)
+    # The head's outputs are given (it fires on the new litter); the alignment and the change are real.
+    ref_rgb = _demo_rgb("entrance", 4)
+    rgb, litter = _with_litter(_revisit(ref_rgb, seed=6, shift=0.015))
+    H, W = rgb.shape[:2]
+    gw, gh = 24, 18
+    prob = np.zeros((len(DEFECT_KINDS), gh, gw), np.float32)
+    cx, cy = (litter[0] + litter[2]) / 2 / W * gw, (litter[1] + litter[3]) / 2 / H * gh
+    prob[DEFECT_KINDS.index("litter"), int(cy) - 1:int(cy) + 1, int(cx) - 1:int(cx) + 1] = 0.95
     ctx = PhotoContext(_photo(rgb, "now.jpg"), brand, "entrance", references=[_photo(ref_rgb, "approved.jpg")])
+    ctx.seed("net", NetOutputs((W, H), defect_prob=prob))
+    ctx.seed("defect_zoom", None)
     r = run_check("clean.defects", ctx)
+    assert any(_overlap(c.box_xyxy, litter) > 0 for c in ctx.get("reference_diff").changes)
+    assert [f.kind for f in r.findings] == ["litter"], r.message
     assert r.verdict != Verdict.PASS, r.message
+    assert "unchanged since" not in r.message and "unchanged_since_reference" not in r.findings[0].measured
+
+    unchanged = PhotoContext(_photo(_revisit(ref_rgb, seed=6, shift=0.015), "now.jpg"), brand, "entrance",
+                             references=[_photo(ref_rgb, "approved.jpg")])
+    unchanged.seed("net", NetOutputs((W, H), defect_prob=prob))
+    unchanged.seed("defect_zoom", None)
+    assert run_check("clean.defects", unchanged).verdict == Verdict.PASS  # the same finding, nothing changed there

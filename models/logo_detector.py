@@ -449,6 +449,8 @@ def _render_set(seed: int, n: int, deadline: float, current, negatives, extracto
 
 def evaluate(head: DetectorHead, data: dict, threshold: float = 0.3) -> dict:
     """Recall at IoU >= 0.5 and false detections per scene on a rendered set."""
+    from models.heads import box_iou
+
     head.eval()
     tp = n_true = fp = 0
     with torch.no_grad():
@@ -458,7 +460,8 @@ def evaluate(head: DetectorHead, data: dict, threshold: float = 0.3) -> dict:
                 dets = decode(o, (1.0, 1.0), threshold)
                 used = set()
                 for d in dets:
-                    best = max(((_iou(d.box_xyxy, t), k) for k, t in enumerate(truth) if k not in used), default=(0, -1))
+                    ious = box_iou(np.asarray([d.box_xyxy], np.float32), np.asarray(truth, np.float32).reshape(-1, 4))[0]
+                    best = max(((float(ious[k]), k) for k in range(len(truth)) if k not in used), default=(0, -1))
                     if best[0] >= 0.5:
                         used.add(best[1])
                         tp += 1
@@ -467,14 +470,6 @@ def evaluate(head: DetectorHead, data: dict, threshold: float = 0.3) -> dict:
                 n_true += len(truth)
     return {"recall": tp / max(n_true, 1), "false_per_scene": fp / max(len(data["boxes"]), 1), "boxes": n_true,
             "scenes": len(data["boxes"]), "threshold": threshold}
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / u if u > 0 else 0.0
 
 
 def train(brand_id: str = "demo", out: Path | None = None, minutes: float = 16.0, seed: int = 1,

@@ -537,14 +537,6 @@ def _proposals(rgb: np.ndarray, brand: BrandPack, p: Mapping[str, Any]) -> list[
         return None
 
 
-def _box_iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / u if u > 0 else 0.0
-
-
 def _cand_box(c: dict) -> tuple[float, float, float, float]:
     q = geometry.project(c["to_rgb"], c["v"].quad)
     return (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
@@ -575,7 +567,7 @@ def _proposal_candidates(rgb: np.ndarray, proposals, cands: list[dict], refs: li
             if refined is None or refined[1] < p["det_low_confirm"]:
                 continue
             box, heat = tuple((a + b) / 2 for a, b in zip(box, refined[0])), refined[1]
-        covering = [c for c in cands if _box_iou(_cand_box(c), box) > 0.3]
+        covering = [c for c in cands if Region(_cand_box(c)).iou(Region(tuple(box))) > 0.3]
         for c in covering:
             c["det"] = max(heat, c.get("det") or 0.0)
         found = []

@@ -433,6 +433,27 @@ def _blocks(lines: list[TextLine]) -> list[TextLine]:
 # --------------------------------------------------------------------------- public API
 
 
+def _read_window(rgb: np.ndarray, window: tuple[int, int, int, int], scale: float, max_lines: int,
+                 skip: list[TextLine] = ()) -> list[TextLine]:
+    """Lines detected in `window` (xyxy of `rgb`) at `scale` and read on `rgb`; lines lying mostly
+    on one of `skip` (read already) are not read again."""
+    x0, y0, x1, y1 = window
+    sub = rgb[y0:y1, x0:x1]
+    if min(sub.shape[:2]) < 4:
+        return []
+    quads, _, _ = _detect(sub, scale)
+    if len(quads) == 0:
+        return []
+    quads = _largest(quads, max_lines) + np.array([x0, y0], np.float32)
+    if skip:
+        quads = [q for q in quads if not any(_overlap_small(_quad_region(q), l.region) > 0.6 for l in skip)]
+        if not quads:
+            return []
+        quads = np.stack(quads)
+    return [TextLine(t, c, _quad_region(q)) for q, (t, c) in zip(quads, _recognise(rgb, quads))
+            if t and c >= TEXT_SCORE]
+
+
 def read_text(rgb: np.ndarray, *, second_pass: bool = True, pass1_pixels: int = PASS1_PIXELS) -> tuple[TextLine, ...]:
     """Every line of text on a photo, Chinese and English.
 
@@ -455,29 +476,10 @@ def read_text(rgb: np.ndarray, *, second_pass: bool = True, pass1_pixels: int = 
     readings = _recognise(rgb, quads)
     lines = [TextLine(t, c, _quad_region(q)) for q, (t, c) in zip(quads, readings) if t and c >= TEXT_SCORE]
     if second_pass:
-        for (x0, y0, x1, y1), s2 in _second_pass_windows((h, w), prob, quads, readings, scale):
-            sub = rgb[y0:y1, x0:x1]
-            if min(sub.shape[:2]) < 4:
-                continue
-            q2, _, _ = _detect(sub, s2)
-            if len(q2) == 0:
-                continue
-            q2 = _largest(q2, MAX_LINES // 4) + np.array([x0, y0], np.float32)
-            for q, (t, c) in zip(q2, _recognise(rgb, q2)):
-                if t and c >= TEXT_SCORE:
-                    lines.append(TextLine(t, c, _quad_region(q)))
-    if second_pass:
-        for (x0, y0, x1, y1), s2 in _companion_windows(_dedupe(lines), (h, w), scale):
-            q2, _, _ = _detect(rgb[y0:y1, x0:x1], s2)
-            if len(q2) == 0:
-                continue
-            q2 = _largest(q2, 4) + np.array([x0, y0], np.float32)
-            new = [q for q in q2 if not any(_overlap_small(_quad_region(q), l.region) > 0.6 for l in lines)]
-            if new:
-                new_q = np.stack(new)
-                for q, (t, c) in zip(new_q, _recognise(rgb, new_q)):
-                    if t and c >= TEXT_SCORE:
-                        lines.append(TextLine(t, c, _quad_region(q)))
+        for window, s2 in _second_pass_windows((h, w), prob, quads, readings, scale):
+            lines += _read_window(rgb, window, s2, MAX_LINES // 4)
+        for window, s2 in _companion_windows(_dedupe(lines), (h, w), scale):
+            lines += _read_window(rgb, window, s2, 4, skip=lines)
     lines = _dedupe(lines)
     return tuple(lines) + tuple(_blocks(lines))
 

@@ -2,7 +2,8 @@
 
 `read_text(rgb)` reads a photo in three passes so that it stays within the speed budget:
 
-1. the whole photo is detected at a fixed pixel budget (`PASS1_PIXELS`); every detected
+1. the whole photo is detected at a fixed pixel budget (`PASS1_PIXELS`), with the int8
+   detector (`DET_INT8`, four times cheaper than the float one); every detected
    line is cut out of the full-resolution working copy (not the small detection image) for
    recognition, which is what reads small text;
 2. a targeted second pass re-detects, upscaled, the places where the first pass saw weak
@@ -30,6 +31,7 @@ import os
 import threading
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -37,7 +39,7 @@ import numpy as np
 
 from auditor.types import Region
 
-PASS1_PIXELS = 260_000  # detection pixels of the whole-photo pass (~0.4 s on one core)
+PASS1_PIXELS = 260_000  # detection pixels of the whole-photo pass (~0.1 s on one core, int8)
 PASS1_MAX_UPSCALE = 2.0  # small photos are enlarged up to this much for detection
 PASS2_PIXELS = 120_000  # detection pixels spent on targeted crops
 PASS2_MAX_WINDOWS = 6
@@ -49,8 +51,16 @@ DET_BOX_THRESH = 0.5
 DET_WEAK_THRESH = 0.12  # text probability that marks a place worth a closer look
 SMALL_LINE_PX = 14  # a line this short (detection pixels) is re-read upscaled
 LOW_CONFIDENCE = 0.85  # a line read less surely than this is re-read upscaled
-TARGET_LINE_PX = 36
-RETRY_TURNED_BELOW = 0.7  # a reading this unsure is retried turned upside down  # line height the second pass aims for in its detection image
+TARGET_LINE_PX = 36  # line height the second pass aims for in its detection image
+RETRY_TURNED_BELOW = 0.7  # a reading this unsure is retried turned upside down
+
+# The wheel's PP-OCR detector quantised to int8 by scripts/setup (models/weights/ocr_det_int8.md): about four times
+# cheaper on a CPU core than the float model, which is most of the OCR time. AUDITOR_OCR_DET=float
+# (or a missing file) uses the wheel's float model.
+DET_INT8 = Path(__file__).resolve().parent.parent / "models" / "derived" / "ocr_det_int8.onnx"
+# ... but not on dark photos (mean luma under the night check's 90): the int8 activation ranges
+# leave too few levels for a dim, unlit sign at night, and EXT-07 needs those signs found.
+FAST_DET_MIN_LUMA = 90.0
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,11 @@ def configure(threads: int | None = None) -> None:
 
 
 def _models():
-    """(detector, classifier, recogniser) of rapidocr, loaded once per process."""
+    """(detector, fast whole-photo detector or None, recogniser), loaded once per process.
+
+    The fast detector is an onnxruntime session of the int8 model (`x` NCHW float -> probability
+    map), used by the whole-photo pass only; windows and panels keep the float detector.
+    """
     global _engine
     if _engine is None:
         with _lock:
@@ -93,28 +107,58 @@ def _models():
                         "Det.box_thresh": DET_BOX_THRESH,
                     }
                 )
-                _engine = (eng._load_det_model(), None, eng._load_rec_model())
+                fast_model = det_model_path()
+                fast = _ort_session(fast_model, threads) if fast_model is not None else None
+                _engine = (eng._load_det_model(), fast, eng._load_rec_model())
     return _engine
+
+
+def _ort_session(path: Path, threads: int):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 4
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    name = sess.get_inputs()[0].name
+    return lambda x: sess.run(None, {name: x})[0]
+
+
+def det_model_path() -> Path | None:
+    """The detector model file to load instead of the wheel's, or None for the wheel's float model."""
+    choice = os.environ.get("AUDITOR_OCR_DET", "int8").strip().lower()
+    if choice in ("float", "fp32", "wheel"):
+        return None
+    if choice not in ("", "int8"):
+        return Path(choice)
+    return DET_INT8 if DET_INT8.is_file() else None
 
 
 # --------------------------------------------------------------------------- detection
 
 
-def _detect(rgb: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Detect text lines in `rgb` (HxWx3 uint8) resized by `scale`.
+def _detect(rgb: np.ndarray, scale: float, fast: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Detect text lines in `rgb` (HxWx3 uint8) resized by `scale`; `fast`: with the int8 detector
+    when there is one and the image is not dark (FAST_DET_MIN_LUMA).
 
     Returns (quads Nx4x2 float32 in `rgb` pixels, box scores N, probability map hxw float32
     of the detection image, whose pixel (x, y) is at (x / sx, y / sy) in `rgb`).
     """
-    det = _models()[0]
+    det, fast_det, _ = _models()
     h, w = rgb.shape[:2]
     dh = max(32, int(round(h * scale / 32)) * 32)
     dw = max(32, int(round(w * scale / 32)) * 32)
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    img = cv2.resize(rgb, (dw, dh), interpolation=interp)[:, :, ::-1]  # the models take BGR
+    small = cv2.resize(rgb, (dw, dh), interpolation=interp)
+    img = small[:, :, ::-1]  # the models take BGR
     x = ((img.astype(np.float32) / 255.0) - 0.5) / 0.5
     x = x.transpose(2, 0, 1)[None]
-    pred = det.session(x)
+    if fast and fast_det is not None and float(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).mean()) >= FAST_DET_MIN_LUMA:
+        pred = fast_det(x)
+    else:
+        pred = det.session(x)
     boxes, scores = det.postprocess_op(pred, (h, w))
     quads = np.asarray(boxes, np.float32).reshape(-1, 4, 2)
     return quads, np.asarray(scores, np.float32).reshape(-1), pred[0, 0].astype(np.float32)
@@ -422,6 +466,9 @@ def _blocks(lines: list[TextLine]) -> list[TextLine]:
             rows.append([line])
     out = [join(r) for r in rows if len(r) > 1]
     row_lines = [join(r) if len(r) > 1 else r[0] for r in rows]
+    # Whether two neighbours make one row is a close call (a few pixels of box decide it), so the
+    # members of a joined row may also stack with the line above or below them on their own.
+    row_lines += [l for r in rows if len(r) > 1 for l in r]
     row_lines.sort(key=lambda l: l.region.xyxy[1])
     for i, a in enumerate(row_lines):
         for b in row_lines[i + 1:]:
@@ -471,7 +518,7 @@ def read_text(rgb: np.ndarray, *, second_pass: bool = True, pass1_pixels: int = 
     if min(h, w) < 8:
         return ()
     scale = min(PASS1_MAX_UPSCALE, float(np.sqrt(pass1_pixels / (h * w))))
-    quads, _, prob = _detect(rgb, scale)
+    quads, _, prob = _detect(rgb, scale, fast=True)
     quads = _largest(quads, MAX_LINES)
     readings = _recognise(rgb, quads)
     lines = [TextLine(t, c, _quad_region(q)) for q, (t, c) in zip(quads, readings) if t and c >= TEXT_SCORE]

@@ -251,6 +251,15 @@ def test_phash_near_duplicates_are_close_and_different_scenes_far():
     assert hamming(a.phash, a.phash) == 0
 
 
+def test_phash_of_a_large_photo_matches_its_small_copy_and_not_another_scene():
+    # 2000x1500 takes the box pre-reduction; 400x300 does not: the two paths must agree.
+    big = np.asarray(Image.fromarray(scene(400, 300, seed=3)).resize((2000, 1500), Image.Resampling.BICUBIC))
+    small = np.asarray(Image.fromarray(big).resize((400, 300), Image.Resampling.LANCZOS))
+    other = np.asarray(Image.fromarray(scene(400, 300, seed=4)).resize((2000, 1500), Image.Resampling.BICUBIC))
+    assert hamming(phash(big), phash(small)) <= 4
+    assert hamming(phash(big), phash(other)) >= 16
+
+
 def test_phash_of_gray_and_rgb_agree():
     rgb = np.repeat(scene()[..., :1], 3, axis=2)
     assert hamming(phash(rgb), phash(rgb[..., 0])) <= 2

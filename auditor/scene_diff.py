@@ -126,6 +126,7 @@ def align(current: np.ndarray, reference: np.ndarray, limits: Mapping[str, float
     `current_features` (from `describe(current)`) saves describing the photo again per reference.
     """
     lim = {**ALIGN_LIMITS, **(limits or {})}
+    cv2.setRNGSeed(0)  # FLANN and MAGSAC sample from OpenCV's generator: the same pair aligns the same way
     f_cur = current_features if current_features is not None else describe(current)
     f_ref = describe(reference, reference_key)
     s_cur, s_ref = f_cur.scale, f_ref.scale

@@ -41,7 +41,10 @@ def _with_litter(rgb: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]
     out = rgb.copy()
     H, W = out.shape[:2]
     x, y = int(W * 0.45), int(H * 0.78)
-    cv2.ellipse(out, (x, y), (int(W * 0.035), int(H * 0.025)), 15, 0, 360, (235, 235, 225), -1)
+    # white paper on dark ground, a brown paper bag on light ground: litter that a person would see
+    ground = float(out[y - int(H * 0.03):y + int(H * 0.03), x - int(W * 0.04):x + int(W * 0.04)].mean())
+    paper = (235, 235, 225) if ground < 150 else (120, 85, 50)
+    cv2.ellipse(out, (x, y), (int(W * 0.035), int(H * 0.025)), 15, 0, 360, paper, -1)
     cv2.rectangle(out, (x + int(W * 0.05), y - 10), (x + int(W * 0.08), y + int(H * 0.03)), (200, 30, 35), -1)
     return out, (x - int(W * 0.035), y - int(H * 0.025), x + int(W * 0.08), y + int(H * 0.03))
 

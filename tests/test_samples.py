@@ -212,6 +212,17 @@ def test_committed_demo_set_is_valid():
     assert total <= 6_000_000
 
 
+def test_the_committed_demo_set_is_what_its_command_draws(tmp_path):
+    """samples/README.md's command must redraw samples/demo: a generator change that alters the
+    photos must regenerate the demo (a longer set starts with the shorter one, so 9 photos tell)."""
+    demo = ROOT / "samples" / "demo"
+    generate_set(tmp_path, 9, seed=2026, split="test", size=(1024, 768), max_quality=85, jobs=1)
+    drawn = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.jpg"))
+    assert len(drawn) == 9
+    changed = [str(p) for p in drawn if (tmp_path / p).read_bytes() != (demo / p).read_bytes()]
+    assert not changed, f"the generator no longer draws these demo photos: {changed}"
+
+
 def test_night_photos_are_exposed_like_real_night_photos(set60):
     """Night 'ok' photos as bright as real night street photos (mean luma ~55-80) with their lights in
     view, 'dark' ones underexposed: the label follows what the photo shows."""

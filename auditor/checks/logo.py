@@ -16,7 +16,8 @@ detector's closer look at an enlarged crop confirms them. A proposal that no hom
 learned verifier (averaged over a few crops of the box) says it is the current mark and not one
 of the pack's deprecated or foreign marks; or, for a box too small for the verifier to read
 (~30 px), when the detector is very hot and the current mark's edge template matches clearly
-better than any wrong mark's. Its region is then the proposal's box.
+better than any wrong mark's. Its region is then the proposal's box, or that of a hotter proposal inside
+it (a mark partly behind a person: the accepted box spans both, the detector's hottest peak is the mark).
 
 Checks: logo.present, logo.placement, logo.condition, logo.wrong_mark.
 """
@@ -40,6 +41,7 @@ REF_SIDE = 320  # references are described at this long side ...
 REF_SCALES = (1.0, 0.6, 0.35, 0.2)  # ... and at these fractions of it
 RATIO = 0.9  # Lowe's ratio test (loose: the geometric and appearance checks keep precision)
 RANSAC_PX = 4.0  # reprojection threshold at FEATURE_SIDE
+RNG_SEED = 0
 MAX_INSTANCES = 3  # per reference
 APPEARANCE_SIDE = 96  # the warped-patch comparison runs at this size
 MIN_APPEARANCE = 0.30  # edge correlation needed to accept a homography match
@@ -361,6 +363,7 @@ DETECTOR_ACCEPT = 0.25  # heat at which a proposal that no homography explains m
 DETECTOR_VERIFIER = 0.2  # ... if the verifier gives it this much (and more than any wrong mark) ...
 DETECTOR_SCORE = 0.45  # ... and 0.5 x heat + 0.5 x verifier reaches this (all three tuned on a generated val split)
 DETECTOR_MAX_PROPOSALS = 2  # proposals looked at again per photo (best first) ...
+DETECTOR_SMALL_PROPOSALS = 1  # ... and this many more of small boxes (sign text can outshine a 2% mark; tuned on val)
 DETECTOR_ZOOM = 0.25  # ... and matched again with local features when at least this hot
 # A mark ~2% of the photo's width is ~10 px at the detector's input, where its heat stays low: weak peaks
 # of small boxes get the detector's closer look (an enlarged crop), and those it confirms become proposals.
@@ -378,15 +381,19 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
     Overlapping claims are resolved in favour of geometry (a homography's quad beats the
     detector's box), then of the best score; the loser is kept on the winner as `runner_up`.
     """
+    # FLANN's trees and USAC's samples draw from OpenCV's (per-thread) generator: seeded here, a
+    # photo gets the same answer whichever photos the process analysed before it.
+    cv2.setRNGSeed(RNG_SEED)
     p = {"ratio": RATIO, "ransac_px": RANSAC_PX, "min_inliers": 10, "min_appearance": MIN_APPEARANCE,
          "feature_side": FEATURE_SIDE, "zoom": 3.0, "zoom_cell": 24, "zoom_min_points": 5, "zoom_windows": 2,
          "zoom_min_inliers": 8, "min_inliers_similarity": 5, "min_appearance_similarity": MIN_APPEARANCE_SIMILARITY,
          "detector": True, "det_propose": DETECTOR_PROPOSE, "det_accept": DETECTOR_ACCEPT,
          "det_verifier": DETECTOR_VERIFIER, "det_score": DETECTOR_SCORE, "det_zoom": DETECTOR_ZOOM,
-         "max_proposals": DETECTOR_MAX_PROPOSALS, "det_low": DETECTOR_LOW, "det_low_side": DETECTOR_LOW_SIDE,
+         "max_proposals": DETECTOR_MAX_PROPOSALS, "small_proposals": DETECTOR_SMALL_PROPOSALS,
+         "det_low": DETECTOR_LOW, "det_low_side": DETECTOR_LOW_SIDE,
          "det_low_confirm": DETECTOR_LOW_CONFIRM, "det_low_looks": DETECTOR_LOW_LOOKS,
          "verifier_views": VERIFIER_VIEWS, "det_geometry": DETECTOR_GEOMETRY, "det_template": DETECTOR_TEMPLATE,
-         "template_min": TEMPLATE_MIN, "template_margin": TEMPLATE_MARGIN,
+         "template_min": TEMPLATE_MIN, "template_margin": TEMPLATE_MARGIN, "template_wrong_max": TEMPLATE_WRONG_MAX,
          **(params or {})}
     refs = reference_features(brand)
     if not refs:
@@ -410,7 +417,11 @@ def find_logos(rgb: np.ndarray, brand: BrandPack, params: Mapping[str, Any] | No
     if p.get("verifier", True):
         _verify_candidates(cands, rgb, refs, p["verifier_views"])
     _template_candidates(cands, rgb, refs, p)
+    boxes = [c for c in cands if c["model"] == "detector"]
     cands = [c for c in cands if _accepted(c, p)]
+    for c in cands:
+        if c["model"] == "detector":
+            _tighten(c, boxes)
     for c in cands:
         if c["model"] == "detector" and not _verifier_accepts_box(c, p):  # on the edge templates
             c["by_template"] = True
@@ -556,7 +567,8 @@ def _proposal_candidates(rgb: np.ndarray, proposals, cands: list[dict], refs: li
     for box, heat in proposals:
         refined, peak = None, heat
         if heat >= p["det_propose"]:
-            if strong >= p["max_proposals"]:
+            small = max(box[2] - box[0], box[3] - box[1]) <= p["det_low_side"] * long_side
+            if strong >= p["max_proposals"] + (p["small_proposals"] if small else 0):
                 continue
             strong += 1
         else:
@@ -586,6 +598,29 @@ def _proposal_candidates(rgb: np.ndarray, proposals, cands: list[dict], refs: li
                     box, heat = tuple((a + b) / 2 for a, b in zip(box, refined[0])), max(heat, refined[1])
             out.append({**_box_candidate(box, heat, current[0]), "peak": peak})
     return out
+
+
+TIGHTEN_INSIDE = 0.75  # share of a hotter box that must lie inside an accepted box ...
+TIGHTEN_AREA = 0.8  # ... which it replaces when it is at most this share of its area
+
+
+def _tighten(c: dict, boxes: Sequence[dict]) -> None:
+    """An accepted detector box that spans a mark and what hides part of it (a person in front) gets
+    the box of a hotter, tighter proposal inside it: the verifier says the mark is there, the
+    detector's hottest peak says where. The accepted box's evidence (heat, verifier) is kept."""
+    x0, y0, x1, y1 = _cand_box(c)
+    area = max((x1 - x0) * (y1 - y0), 1e-6)
+    best = None
+    for d in boxes:
+        if d is c or d["det"] <= c["det"] or not _is_current(d):
+            continue
+        a0, b0, a1, b1 = _cand_box(d)
+        own = max((a1 - a0) * (b1 - b0), 1e-6)
+        inside = max(0.0, min(x1, a1) - max(x0, a0)) * max(0.0, min(y1, b1) - max(y0, b0)) / own
+        if inside >= TIGHTEN_INSIDE and own <= TIGHTEN_AREA * area and (best is None or d["det"] > best["det"]):
+            best = d
+    if best is not None:
+        c["rf"], c["H"], c["to_rgb"], c["v"] = best["rf"], best["H"], best["to_rgb"], best["v"]
 
 
 def _refine(rgb: np.ndarray, box, brand: BrandPack):
@@ -641,6 +676,8 @@ DETECTOR_GEOMETRY = 0.5  # a homography over this much detector heat needs only 
 DETECTOR_TEMPLATE = 0.6  # detector heat needed ...
 TEMPLATE_MIN = 0.7  # ... edge correlation with the best current reference ...
 TEMPLATE_MARGIN = 0.15  # ... and its lead over the best deprecated or foreign reference
+# ... and the verifier preferring the current mark, or at ~20 px, where it reads noise, at least not seeing a wrong one
+TEMPLATE_WRONG_MAX = 0.3
 TEMPLATE_SIDE = 40  # the box's long side when matched
 TEMPLATE_SCALES = (0.85, 1.0, 1.15)
 TEMPLATE_MAX_SIDE = 0.05  # only boxes up to this share of the photo's long side (larger marks: the verifier reads them)
@@ -788,10 +825,12 @@ def _verifier_accepts_box(c: dict, p: Mapping[str, Any]) -> bool:
 
 def _template_accepts(c: dict, p: Mapping[str, Any]) -> bool:
     """A box too small for the verifier to read (~30 px): a very hot detector, the current mark's edges
-    matching well, clearly better than any wrong mark's, and the verifier preferring it all the same."""
+    matching well, clearly better than any wrong mark's, and the verifier preferring it all the same or
+    at least not reading a wrong mark there."""
     t = c.get("template")
     return (t is not None and c["det"] >= p["det_template"] and t >= p["template_min"]
-            and t - c["template_wrong"] >= p["template_margin"] and c["verifier"] > c["verifier_wrong"])
+            and t - c["template_wrong"] >= p["template_margin"]
+            and (c["verifier"] > c["verifier_wrong"] or c["verifier_wrong"] < p["template_wrong_max"]))
 
 
 @signal("logo")

@@ -203,18 +203,22 @@ def build_truth(scene: Scene, spec: PhotoSpec, style: BrandStyle, view: camera.C
     logo_boxes, placement, marks, must_read, obstacles = [], None, [], [], []
     must_not_read: list[str] = []
     defects_out, persons, text_boxes, arrows = [], [], [], []
+    logo_strokes, mark_strokes = [], []  # beside logo_boxes and marks: what refine_truth measures visibility on
     for item in scene.items:
         if item.kind in ("logo", "wrong_mark"):
             quad = view.project(item.points)
             box, share = _box(quad, w, h)
             if box is None or share < 0.5 or box[2] < 8 or scene.changed_share(item) > 0.4:
                 continue
+            strokes = stroke_masks(item.meta["_strokes"], scene, view)
             if item.kind == "logo":
                 logo_boxes.append(box)
+                logo_strokes.append(strokes)
                 if spec.area == "facade":
                     placement = placement_facts(quad, style, w, h)
             else:
                 marks.append({"variant": item.meta["variant"], "box": box})
+                mark_strokes.append(strokes)
         elif item.kind == "text":
             quad = view.project(item.points)
             if scene.changed_share(item) > 0.02:
@@ -292,12 +296,73 @@ def build_truth(scene: Scene, spec: PhotoSpec, style: BrandStyle, view: camera.C
     if arrows:
         extra["arrows"] = arrows
     extra["_text_boxes"] = text_boxes
+    extra["_logo_strokes"] = logo_strokes
+    extra["_mark_strokes"] = mark_strokes
     return truth, extra
 
 
-MIN_LOGO_STD = 6.0  # luma std (0..255) below which a mark's box shows nothing
 MIN_TEXT_STD = 12.0
 MIN_DEFECT_STD = 5.0
+# A mark is visible when its strokes stand out from the panel around them on the developed photo (CIE76 in
+# Lab): their median colour against the panel's, or, for a washed-out or unevenly lit mark, its most
+# distinct quarter of strokes against the panel's own spread (texture, noise); and it has enough strokes.
+MIN_MARK_CONTRAST = 2.5  # ~ a just-noticeable difference; 2.8 (a dim unlit mark at night) reads, 1.5 does not
+MIN_MARK_STROKE_PX = 30
+
+
+@dataclass(frozen=True)
+class StrokeMasks:
+    """Where a mark's strokes and the panel around them fall on the photo, from (x0, y0)."""
+
+    x0: int
+    y0: int
+    strokes: np.ndarray  # hxw bool
+    panel: np.ndarray  # hxw bool
+
+
+def stroke_masks(layer, scene: Scene, view: camera.CameraView) -> StrokeMasks:
+    """Map a mark's stroke layer (scenes.marks.StrokeLayer) onto the photo; pixels painted over
+    since the mark was placed (people, defects in front) belong to neither mask."""
+    h, w = layer.strokes.shape
+    intact = layer.intact(scene)
+    corners = view.project(np.float32([[layer.x0, layer.y0], [layer.x0 + w, layer.y0], [layer.x0 + w, layer.y0 + h],
+                                       [layer.x0, layer.y0 + h]]))
+    x0, y0 = (max(0, int(np.floor(v))) for v in corners.min(axis=0))
+    x1, y1 = min(view.out_w, int(np.ceil(corners[:, 0].max()))), min(view.out_h, int(np.ceil(corners[:, 1].max())))
+    if x1 <= x0 or y1 <= y0 or h == 0 or w == 0:
+        return StrokeMasks(0, 0, np.zeros((0, 0), bool), np.zeros((0, 0), bool))
+    to_crop = np.float64([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]]) @ view.H @ np.float64(
+        [[1, 0, layer.x0], [0, 1, layer.y0], [0, 0, 1]])
+    layers = np.dstack([layer.strokes * intact, (layer.panel & intact).astype(np.float32),
+                        np.zeros_like(layer.strokes)])
+    warped = cv2.warpPerspective(layers, to_crop, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return StrokeMasks(x0, y0, warped[..., 0] > 0.5, warped[..., 1] > 0.99)
+
+
+def mark_contrast(rgb8: np.ndarray, masks: StrokeMasks) -> tuple[float, int]:
+    """(contrast of the strokes against their panel, CIE76; stroke pixels) on the photo.
+
+    The contrast is the larger of the distance between the median Lab colours of strokes and panel,
+    and the 75th percentile of the strokes' distances from the panel's median minus the panel's own
+    75th percentile (so a mark half washed out still shows, and noise alone does not)."""
+    h, w = masks.strokes.shape
+    crop = rgb8[masks.y0:masks.y0 + h, masks.x0:masks.x0 + w]
+    n = int(masks.strokes.sum())
+    if n == 0 or not masks.panel.any():
+        return 0.0, n
+    lab = cv2.cvtColor(crop.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    ink, ground = lab[masks.strokes], lab[masks.panel]
+    centre = np.median(ground, axis=0)
+    medians = float(np.linalg.norm(np.median(ink, axis=0) - centre))
+    spread = float(np.percentile(np.linalg.norm(ink - centre, axis=1), 75)
+                   - np.percentile(np.linalg.norm(ground - centre, axis=1), 75))
+    return max(medians, spread), n
+
+
+def mark_visible(rgb8: np.ndarray, masks: StrokeMasks) -> bool:
+    contrast, n = mark_contrast(rgb8, masks)
+    return contrast >= MIN_MARK_CONTRAST and n >= MIN_MARK_STROKE_PX
 
 
 def _luma_std(rgb8: np.ndarray, box) -> float:
@@ -311,15 +376,17 @@ def _luma_std(rgb8: np.ndarray, box) -> float:
 def refine_truth(truth: dict, extra: dict, rgb8: np.ndarray) -> None:
     """Drop from the truth what the developed photo does not show (washed out, black, flat)."""
     logo = truth["logo"]
-    kept = [b for b in logo["boxes"] if _luma_std(rgb8, b) >= MIN_LOGO_STD]
+    seen = [mark_visible(rgb8, m) for m in extra.pop("_logo_strokes")]
+    kept = [b for b, v in zip(logo["boxes"], seen) if v]
     if len(kept) != len(logo["boxes"]):
         extra["case"]["logo_not_visible"] = len(logo["boxes"]) - len(kept)
         logo["boxes"] = kept
         logo["present"] = bool(kept)
         if not kept:
             logo["placement_ok"] = None
+    seen = [mark_visible(rgb8, m) for m in extra.pop("_mark_strokes")]
     if "wrong_marks" in extra:
-        extra["wrong_marks"] = [m for m in extra["wrong_marks"] if _luma_std(rgb8, m["box"]) >= MIN_LOGO_STD]
+        extra["wrong_marks"] = [m for m, v in zip(extra["wrong_marks"], seen) if v]
         if not extra["wrong_marks"]:
             del extra["wrong_marks"]
     # a defect the photo does not show (black, washed out) cannot be judged: leave cleanliness unlabelled

@@ -6,7 +6,8 @@ person the torso and leg colours are measured (k-means in Lab over the clothing,
 and the persons standing in front removed, the largest cluster wins so shadows and
 background slivers do not) after a white balance from the photo's neutral surfaces,
 matched to the brand's uniform roles by CIEDE2000 with the palette seen under the
-light the photo allows (brighter or darker, clipped when overexposed), and the chest is
+light the photo allows (brighter or darker, clipped when overexposed) and, for a colourful
+palette colour, by its hue and chroma too (a red or a tan is no orange), and the chest is
 searched for a badge: a small light card with straight edges that stands out from the
 shirt, no lower than the chest and a good part of a face wide.
 """
@@ -44,6 +45,10 @@ WHITE_BALANCE = "neutral_or_grey"  # from the photo's neutral surfaces, else gre
 #                                    "grey_world"; "none")
 WHITE_BALANCE_RANGE = (0.75, 1.33)  # per-channel grey-world gains are clipped to this
 MATCH_KL = 2.0  # CIEDE2000 lightness weight 1 / kL when a garment is matched to the palette
+LEGS_TOLERANCE = 1.25  # the trousers are matched within this many times their colour's tolerance
+HUE_MIN_CHROMA = 20.0  # a palette colour at least this chromatic (C*ab, as seen under the light) ...
+MAX_HUE_SHIFT = 15.0  # ... is worn only by a garment within this many degrees of its hue (h_ab) ...
+MIN_CHROMA_SHARE = 0.4  # ... and at least this share of its chroma (a brown is no orange)
 LIGHT_STOPS = 1.0  # a garment may be lit this many stops above the photo's exposure ...
 LIGHT_DOWN_STOPS = 0.25  # ... and this many below (further down, an orange is a brown) ...
 OVER_LIGHT_STOPS = 3.0  # ... and this many above in an overexposed photo:
@@ -77,10 +82,14 @@ class Badge:
 class RoleMatch:
     role: str | None  # best role within tolerance, None when no role fits
     nearest: str | None  # nearest role whatever the distance
-    distance: float  # CIEDE2000 of the worst-matching part to the nearest role's colours
+    distance: float  # CIEDE2000 of the worst-matching part to the nearest role's colours (trousers'
+    #                  divided by LEGS_TOLERANCE)
     tolerance: float
     season: str | None
     light: float = 1.0  # the linear gain on the palette under which the role's colours fit best
+    hue_shift: float = 0.0  # hue angle (degrees) of the upper garment from its role colour, under that light ...
+    chroma_share: float = 1.0  # ... its chroma as a share of the colour's ...
+    hue_ok: bool = True  # ... and whether both are within MAX_HUE_SHIFT and MIN_CHROMA_SHARE (`_hue_fits`)
 
 
 @dataclass(frozen=True)
@@ -315,7 +324,8 @@ def _person_finding(p: PersonSeen, thr: float) -> Finding:
                                 "torso_lab": _round(p.torso_lab), "legs_lab": _round(p.legs_lab),
                                 "badge": p.badge is not None}
     if p.role is not None:
-        measured.update(role=p.role.role, nearest_role=p.role.nearest, role_distance=round(p.role.distance, 2))
+        measured.update(role=p.role.role, nearest_role=p.role.nearest, role_distance=round(p.role.distance, 2),
+                        hue_shift=p.role.hue_shift, chroma_share=p.role.chroma_share)
     if p.badge is not None:
         measured.update(badge_text=p.badge.text, badge_contrast=round(p.badge.contrast, 1))
     role = p.role.role if p.role and p.role.role else "no role"
@@ -361,9 +371,14 @@ def check_uniforms(ctx, params: Mapping[str, Any]) -> CheckResult:
         for p, m in zip(persons, matches):
             ok = m.role is not None if mode == "roles" else _torso_in_palette(p.torso_lab, ctx.brand, season, p.light)
             if not ok:
+                why = f"ΔE {m.distance:.1f} > {m.tolerance:.1f}" if m.hue_ok else \
+                    f"ΔE {m.distance:.1f}, but hue {m.hue_shift:.0f}° off and {m.chroma_share:.0%} of its chroma"
                 bad.append(_uniform_finding(p, m, f"clothing colour {_hex(p.torso_lab)} matches no uniform role "
-                                            f"(nearest {m.nearest}, ΔE {m.distance:.1f} > {m.tolerance:.1f})",
-                                            {"role_distance": round(m.distance, 2)}, {"tolerance": m.tolerance}))
+                                            f"(nearest {m.nearest}, {why})",
+                                            {"role_distance": round(m.distance, 2), "hue_shift": m.hue_shift,
+                                             "chroma_share": m.chroma_share},
+                                            {"tolerance": m.tolerance, "max_hue_shift": MAX_HUE_SHIFT,
+                                             "min_chroma_share": MIN_CHROMA_SHARE, "legs_tolerance": LEGS_TOLERANCE}))
     roles = [m.role for m in matches]
     values = {"uniform_ok": not bad, "roles": roles, "mode": mode,
               "distances": [round(m.distance, 2) for m in matches]}
@@ -629,7 +644,10 @@ def match_role(torso, legs, brand, season: str | None, light: Sequence[float] = 
     is compared as seen at every linear gain of `light` (`palette_under_light`; one gain
     for both parts, the one that fits best), since a garment's lightness follows its
     lighting but its hue does not. The role fits when every part is within that colour's
-    tolerance. Seasons: the given one (plus "all"), or every season when None.
+    tolerance (the trousers within LEGS_TOLERANCE times it: fewer pixels, the floor between
+    the legs, the shade of the body and glare off the floor move them further) and, where the
+    colour is colourful, of its hue and chroma (`_hue_fits`). Seasons: the given one (plus
+    "all"), or every season when None.
     """
     if torso is None or not brand.roles:
         return None
@@ -638,7 +656,9 @@ def match_role(torso, legs, brand, season: str | None, light: Sequence[float] = 
         return None
     light = tuple(float(g) for g in light)
     seen = np.stack([palette_under_light(brand.palette[n].lab, light) for n in names])  # (P, G, 3)
-    dist = {part_id: _delta_e_many(part, seen, MATCH_KL) for part_id, part in (("torso", torso), ("legs", legs)) if part is not None}
+    parts = [(part_id, part) for part_id, part in (("torso", torso), ("legs", legs)) if part is not None]
+    dist = {part_id: _delta_e_many(part, seen, MATCH_KL) for part_id, part in parts}
+    hue_ok = {part_id: _hue_fits(part, seen) for part_id, part in parts}
     index = {n: i for i, n in enumerate(names)}
     best: tuple[float, str, float, str | None, float] | None = None
     fitting: tuple[float, str, float, str | None, float] | None = None
@@ -653,13 +673,14 @@ def match_role(torso, legs, brand, season: str | None, light: Sequence[float] = 
             worst = np.zeros(len(light))
             tol = np.zeros(len(light))
             ok = np.ones(len(light), bool)
-            for part_id, allowed in (("torso", idx[:1]), ("legs", idx)):
+            for part_id, allowed, scale in (("torso", idx[:1], 1.0), ("legs", idx, LEGS_TOLERANCE)):
                 if part_id not in dist:
                     continue
-                d = dist[part_id][allowed]  # (colours, G)
-                k = d.argmin(axis=0)
+                d = dist[part_id][allowed] / scale  # (colours, G)
+                fits = hue_ok[part_id][allowed]
+                k = np.where(fits, d, d + 1e3).argmin(axis=0)
                 dmin = d[k, np.arange(len(light))]
-                ok &= dmin <= tols[:len(allowed)][k]
+                ok &= (dmin <= tols[:len(allowed)][k]) & fits[k, np.arange(len(light))]
                 tol = np.where(dmin >= worst, tols[:len(allowed)][k], tol)
                 worst = np.maximum(worst, dmin)
             g = int(np.argmin(np.where(ok, worst, worst + 1e3)))
@@ -671,7 +692,33 @@ def match_role(torso, legs, brand, season: str | None, light: Sequence[float] = 
     if best is None:
         return None
     chosen = fitting or best
-    return RoleMatch(fitting[1] if fitting else None, best[1], chosen[0], chosen[2], chosen[3], chosen[4])
+    top = next(r for r in brand.roles if r.id == chosen[1]).colours[chosen[3]][0]
+    seen_top = palette_under_light(brand.palette[top].lab, (chosen[4],))[0]
+    shift, share = hue_and_chroma(torso, seen_top)
+    return RoleMatch(fitting[1] if fitting else None, best[1], chosen[0], chosen[2], chosen[3], chosen[4],
+                     round(float(shift), 1), round(float(share), 2), bool(_hue_fits(torso, seen_top)))
+
+
+def _hue_fits(lab, seen: np.ndarray) -> np.ndarray:
+    """(...) bool over the Lab colours `seen` (...x3): whether a garment of colour `lab` may be each.
+
+    Light changes a cloth's lightness and, in shade or glare, its chroma, far more than its
+    hue: a colourful palette colour (HUE_MIN_CHROMA) is worn only by a garment of its hue
+    (MAX_HUE_SHIFT) that keeps MIN_CHROMA_SHARE of its chroma. CIEDE2000 alone, with an
+    orange's wide tolerance, takes a red or a tan for it.
+    """
+    seen = np.asarray(seen, np.float64)
+    shift, share = hue_and_chroma(lab, seen)
+    return (np.hypot(seen[..., 1], seen[..., 2]) < HUE_MIN_CHROMA) | ((shift <= MAX_HUE_SHIFT) & (share >= MIN_CHROMA_SHARE))
+
+
+def hue_and_chroma(lab, ref) -> tuple[np.ndarray, np.ndarray]:
+    """(hue angle difference in degrees 0..180, chroma C*ab of `lab` / chroma of each `ref`) of one
+    Lab colour against ...x3 Lab colours."""
+    ref = np.asarray(ref, np.float64)
+    c_ref = np.hypot(ref[..., 1], ref[..., 2])
+    h = np.degrees(np.arctan2(lab[2], lab[1]) - np.arctan2(ref[..., 2], ref[..., 1]))
+    return np.abs((h + 180) % 360 - 180), float(np.hypot(lab[1], lab[2])) / np.maximum(c_ref, 1e-6)
 
 
 def palette_under_light(lab, light: tuple[float, ...]) -> np.ndarray:
@@ -715,7 +762,10 @@ def _torso_in_palette(torso, brand, season, light: Sequence[float] = (1.0,)) -> 
                 continue
             for n in names:
                 pc = brand.palette.get(n)
-                if pc is not None and _delta_e_many(torso, palette_under_light(pc.lab, light)).min() <= pc.tolerance:
+                if pc is None:
+                    continue
+                seen = palette_under_light(pc.lab, light)
+                if ((_delta_e_many(torso, seen) <= pc.tolerance) & _hue_fits(torso, seen)).any():
                     return True
     return False
 

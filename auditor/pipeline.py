@@ -129,7 +129,7 @@ def seed_batched_signals(contexts: Sequence[PhotoContext], plans: Sequence[Seque
     for name, batch in BATCH_SIGNALS.items():
         wanting = [
             ctx for ctx, plan in zip(contexts, plans)
-            if not ctx.has(name) and any(name in CHECKS[p.check_id].needs for p in plan)
+            if not ctx.has(name) and any(name in CHECKS[p.check_id].signals_needed(p.params) for p in plan)
         ]
         if not wanting:
             continue

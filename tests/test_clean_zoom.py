@@ -76,3 +76,13 @@ def test_a_small_floor_stain_is_found_by_the_closer_look_and_the_clean_floor_is_
     assert clean_truth["clean"] is True
     res = run_check("clean.defects", PhotoContext(clean_photo, brand))
     assert res.values["clean"] is True and res.values["kinds"] == [], res.message
+
+
+def test_the_closer_look_runs_only_where_the_parameters_want_it():
+    from auditor.checks import CHECKS
+
+    spec = CHECKS["clean.defects"]
+    assert "defect_zoom" in spec.signals_needed({})
+    assert "defect_zoom" not in spec.signals_needed({"zoom": False})
+    assert "defect_zoom" not in spec.signals_needed({"kinds": ["rust", "damage"]})  # no kind the closer look reads
+    assert "defect_zoom" in spec.signals_needed({"kinds": ["rust", "litter"]})

@@ -22,8 +22,9 @@ def test_checks():
     """Register throw-away checks and signals; remove them afterwards."""
     added_checks, added_signals = [], []
 
-    def add(check_id, func, needs=()):
-        register(check_id, title_en=check_id, title_zh=check_id, needs=needs)(func)
+    def add(check_id, func, needs=(), needs_if=None, defaults=None):
+        register(check_id, title_en=check_id, title_zh=check_id, needs=needs, needs_if=needs_if,
+                 defaults=defaults)(func)
         added_checks.append(check_id)
 
     def add_batch_signal(name, func):
@@ -106,6 +107,29 @@ def test_batched_signal_is_computed_once_for_all_photos(test_checks):
     analyses = analyse_photos([(_photo(), None)] * 3, brand=None, plan=[PlannedCheck("test.uses_net", {})])
     assert calls == [3]
     assert [a.result("test.uses_net").values["v"] for a in analyses] == [0.0, 1.0, 2.0]
+
+
+def test_a_look_switched_off_by_parameters_is_not_computed(test_checks):
+    add, add_batch = test_checks
+    calls = []
+
+    def batch(contexts):
+        calls.append(len(contexts))
+        return ["zoomed"] * len(contexts)
+
+    add_batch("test_zoom", batch)
+    add("test.zooms", lambda ctx, p: CheckResult("test.zooms", Verdict.PASS,
+                                                 values={"v": ctx.get("test_zoom") if p["zoom"] else None}),
+        needs=("test_zoom",), needs_if={"test_zoom": lambda p: p["zoom"]}, defaults={"zoom": True})
+    off = analyse_photos([(_photo(), None)] * 2, brand=None, plan=[PlannedCheck("test.zooms", {"zoom": False})])
+    assert calls == [] and [a.result("test.zooms").values["v"] for a in off] == [None, None]
+    on = analyse_photos([(_photo(), None)] * 2, brand=None, plan=[PlannedCheck("test.zooms", {})])
+    assert calls == [2] and [a.result("test.zooms").values["v"] for a in on] == ["zoomed", "zoomed"]
+
+
+def test_needs_if_must_name_a_signal_the_check_needs():
+    with pytest.raises(ValueError, match="not in needs"):
+        register("test.bad_needs", title_en="x", title_zh="x", needs=("net",), needs_if={"zoom": lambda p: True})
 
 
 def test_a_crashing_check_is_unsure_with_the_reason(test_checks):

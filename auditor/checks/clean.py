@@ -89,6 +89,8 @@ def zoom_for_photos(contexts) -> list[ZoomLook | None]:
         "decisive_kinds": [],
     },
     needs=("net", "defect_zoom", "reference_diff"),
+    needs_if={"defect_zoom": lambda p: bool(p.get("zoom", True)) and any(
+        k in (p.get("kinds") or DEFECT_KINDS) for k in (p.get("zoom_kinds") or ()))},
 )
 def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
     net: NetOutputs = ctx.get("net")

@@ -27,6 +27,13 @@ class CheckSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     needs: tuple[str, ...] = ()  # signal names the check reads (see auditor.checks.context)
     implemented: bool = True
+    # signals read only when a predicate on the merged parameters holds (a look the config can switch off)
+    needs_if: Mapping[str, Callable[[Mapping[str, Any]], bool]] = field(default_factory=dict)
+
+    def signals_needed(self, params: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+        """The signals this check reads with `params` overlaid on its defaults."""
+        merged = {**self.defaults, **(params or {})}
+        return tuple(n for n in self.needs if n not in self.needs_if or self.needs_if[n](merged))
 
 
 CHECKS: dict[str, CheckSpec] = {}
@@ -39,13 +46,22 @@ def register(
     title_zh: str,
     defaults: Mapping[str, Any] | None = None,
     needs: tuple[str, ...] = (),
+    needs_if: Mapping[str, Callable[[Mapping[str, Any]], bool]] | None = None,
     implemented: bool = True,
 ) -> Callable[[CheckFunc], CheckFunc]:
-    """Decorator: register `func` as the check `check_id` (a dotted id such as `logo.present`)."""
+    """Decorator: register `func` as the check `check_id` (a dotted id such as `logo.present`).
+
+    `needs_if` maps some of `needs` to a predicate on the check's parameters: the signal is
+    computed ahead (batched) only for photos whose parameters want it.
+    """
+    unknown = set(needs_if or {}) - set(needs)
+    if unknown:
+        raise ValueError(f"{check_id}: needs_if names signals not in needs: {sorted(unknown)}")
 
     def deco(func: CheckFunc) -> CheckFunc:
         CHECKS[check_id] = CheckSpec(
-            check_id, func, title_en, title_zh, dict(defaults or {}), tuple(needs), implemented
+            check_id, func, title_en, title_zh, dict(defaults or {}), tuple(needs), implemented,
+            dict(needs_if or {}),
         )
         return func
 

@@ -666,7 +666,15 @@ def samples(out: Path, n: int, seed: int, split: str, size: str, brand: str, job
 @click.option("--out", "out_path", type=click.Path(path_type=Path), default=None,
               help="Folder for the weights and model cards (default: the trainer's, models/weights).")
 @click.option("--brand", default=None, help="Brand id: only sets of this brand (the logo head: the pack to render).")
-def train(set_dirs: tuple[Path, ...], head: str, out_path: Path | None, brand: str | None) -> None:
+@click.option("--val", "val_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Labelled validation set (repeatable); without it 15% of the photos are held out.")
+@click.option("--epochs", type=click.IntRange(1), default=None, help="Most epochs (default: the head's own).")
+@click.option("--threads", type=click.IntRange(1), default=None,
+              help="CPU threads for torch (default: AUDITOR_TORCH_THREADS, else one per core).")
+@click.option("--minutes", type=click.FloatRange(min=0.5), default=None,
+              help="The logo head's training budget (default 16).")
+def train(set_dirs: tuple[Path, ...], head: str, out_path: Path | None, brand: str | None,
+          val_dirs: tuple[Path, ...], epochs: int | None, threads: int | None, minutes: float | None) -> None:
     """Train network heads on labelled sets (SET_DIR...) and write weights with a model card."""
     try:
         from auditor import training
@@ -677,13 +685,17 @@ def train(set_dirs: tuple[Path, ...], head: str, out_path: Path | None, brand: s
         kwargs["out"] = out_path
     if brand is not None:
         kwargs["brand"] = brand
+    if threads is not None:
+        kwargs["threads"] = threads
     try:
-        if head == "logo" and hasattr(training, "train_logo"):
+        if head == "logo":
+            if minutes is not None:
+                kwargs["minutes"] = minutes
             result = training.train_logo(**kwargs)
         else:
             if not set_dirs:
                 raise CommandFailed("give at least one labelled set to train on", EXIT_USAGE)
-            result = training.train(list(set_dirs), head=head, **kwargs)
+            result = training.train(list(set_dirs), head=head, val_dirs=list(val_dirs), epochs=epochs, **kwargs)
     except (ValueError, FileNotFoundError) as exc:
         raise CommandFailed(f"train: {one_line(exc)}", EXIT_USAGE)
     if isinstance(result, dict):

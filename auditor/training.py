@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -17,7 +18,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-TRAIN_SIDE = 1024  # photos are decoded at this long side for training (the backbone sees 384)
+# Photos are decoded at most this long side for training. The backbone sees 384 px, but the clean
+# head's close-up copies crop 40 % of a side and must not be upscaled (the check's closer look runs
+# on the working photo); the generated photos (1280 x 960) decode as they are, without a resize.
+TRAIN_SIDE = 1280
 
 
 def read_samples(set_dir: str | Path, brand: str | None = None):
@@ -70,9 +74,18 @@ def _sample(path: Path, area, truth):
 
 
 def _load(path: Path) -> tuple[np.ndarray, float]:
-    """A training photo decoded at TRAIN_SIDE (module level: samples travel to worker processes)."""
+    """A training photo decoded at TRAIN_SIDE at most (module level: samples travel to worker processes).
+
+    An upright RGB photo that is small enough is decoded as it is (a third of `load_photo`'s time:
+    no resize, hash or perceptual hash, which training does not use); anything else goes through
+    `load_photo` (EXIF orientation, other formats, resize)."""
+    from PIL import Image
+
     from auditor.ingest import load_photo
 
+    with Image.open(path) as im:
+        if im.mode == "RGB" and max(im.size) <= TRAIN_SIDE and im.getexif().get(0x0112, 1) == 1:
+            return np.asarray(im), 1.0
     photo = load_photo(path, max_side=TRAIN_SIDE)
     return photo.rgb, photo.scale
 
@@ -85,8 +98,8 @@ def train(
     *,
     val_dirs: Sequence[str | Path] = (),
     val_share: float = 0.15,
-    epochs: int = 40,
-    patience: int = 6,
+    epochs: int | None = None,
+    patience: int | None = None,
     copies: int = 2,
     seed: int = 0,
     threads: int | None = None,
@@ -102,6 +115,8 @@ def train(
         brand: only use sets of this brand id (None: every set).
         val_dirs: validation sets; when empty, `val_share` of the photos (seeded) is held out.
         copies: augmented copies of each training photo (features are cached per copy).
+        epochs, patience: None = each head's default (models.train.DEFAULT_EPOCHS).
+        threads: torch CPU threads (None: AUDITOR_TORCH_THREADS, else torch's default, one per core).
     Returns:
         {head: {"weights", "metrics" (validation), "epochs", "seconds"}, "_timing": {...}}.
     """
@@ -125,6 +140,8 @@ def train(
         train_s = [train_s[i] for i in order[n_val:]]
     if not train_s:
         raise ValueError(f"no photos found in {', '.join(map(str, set_dirs))}")
+    if threads is None and os.environ.get("AUDITOR_TORCH_THREADS"):
+        threads = int(os.environ["AUDITOR_TORCH_THREADS"])
     cmd = command if command is not None else " ".join(shlex.quote(a) for a in ["auditor", *sys.argv[1:]])
     desc = f"train: {', '.join(map(str, set_dirs))}; val: {', '.join(map(str, val_dirs)) or f'{val_share:.0%} held out (seed {seed})'}"
     return train_heads(train_s, val_s, out, heads=heads, copies=copies, epochs=epochs, patience=patience, seed=seed,
@@ -165,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--head", default="all", help="all, area, clean or people")
     ap.add_argument("--out", default="models/weights")
     ap.add_argument("--brand", default=None)
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--epochs", type=int, default=None, help="default: the head's (models.train.DEFAULT_EPOCHS)")
     ap.add_argument("--copies", type=int, default=2, help="augmented copies of each training photo")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None)

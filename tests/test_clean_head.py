@@ -2,7 +2,9 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
+from PIL import Image
 
 from models.heads import DEFECT_KINDS, DefectHead, load_head, save_head
 from models.backbone import DENSE_CHANNELS
@@ -37,7 +39,9 @@ def test_shipped_clean_weights_load_and_give_probabilities_per_cell():
     assert meta.get("members", 1) >= 1
 
 
-def test_fit_ensemble_trains_members_that_find_a_planted_defect():
+@pytest.mark.parametrize("bf16", ["1", "0"])  # bfloat16 autocast where the CPU has it, and float32
+def test_fit_ensemble_trains_members_that_find_a_planted_defect(bf16, monkeypatch):
+    monkeypatch.setenv("AUDITOR_TRAIN_BF16", bf16)
     rng = np.random.default_rng(0)
     items = []
     for i in range(72):
@@ -66,3 +70,35 @@ def test_closeup_copies_train_only_the_clean_head():
              for closeup in (False, True)]
     assert len(_labelled(items, "clean")) == 2
     assert len(_labelled(items, "area")) == 1 and len(_labelled(items, "people")) == 1
+
+
+def test_members_trained_together_start_apart_and_keep_their_own_best_state():
+    rng = np.random.default_rng(1)
+    items = []
+    for i in range(24):
+        dense = rng.normal(0, 1, (DENSE_CHANNELS, 4, 4)).astype(np.float32)
+        t = make_targets((64, 64), None, (("rust", (0, 0, 16, 16)),) if i % 2 else (), None)
+        items.append(CachedItem(torch.from_numpy(dense).half(), torch.zeros(0).half(), t, (64, 64), f"p{i}"))
+    head, history = fit_ensemble("clean", items[:16], items[16:], {"hidden": 4, "members": 3}, epochs=3,
+                                 patience=3, progress=False)
+    a, b = (m.out.weight for m in head.members[:2])
+    assert len(head.members) == 3 and not torch.allclose(a, b)
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+
+
+def test_dense_only_features_are_the_inference_pass():
+    """Training features (channels-last, dense only, worker decode) equal what inference computes."""
+    from models.backbone import LiteBackbone, prepare
+    from models.data import Sample
+    from models.train import extract_features
+
+    rgb = np.asarray(Image.open(sorted((ROOT / "samples" / "demo").rglob("*.jpg"))[0]).convert("RGB"))
+    backbone = LiteBackbone()
+    items = extract_features([Sample("p", lambda: (rgb, 1.0), None, (), None)], 1, False, 0, backbone,
+                             progress=False, pooled=False)
+    with torch.inference_mode():
+        want = backbone.dense(prepare(rgb).tensor[None])[0]
+    assert len(items) == 1 and items[0].pooled.numel() == 0
+    got = items[0].dense.float()
+    assert got.shape == want.shape
+    assert float((got - want).abs().max()) < 0.02 * float(want.abs().max())

@@ -238,6 +238,20 @@ def test_train_without_sets_is_a_usage_error(runner):
     assert result.exit_code == 2 and result.output.startswith("error: ")
 
 
+def test_train_validates_on_the_set_given_and_stops_at_the_epochs_asked(runner, tmp_path):
+    from samples.generator import generate_set
+
+    generate_set(tmp_path / "train", 7, seed=5, split="train", size=(320, 240))
+    generate_set(tmp_path / "val", 4, seed=5, split="val", size=(320, 240))
+    out = tmp_path / "w"
+    result = runner.invoke(cli, ["train", str(tmp_path / "train"), "--head", "area", "--val", str(tmp_path / "val"),
+                                 "--epochs", "1", "--threads", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    card = (out / "area.md").read_text(encoding="utf-8")
+    assert "1 epochs" in card and "4 validation photos" in card and str(tmp_path / "val") in card
+    assert (out / "area.pt").is_file()
+
+
 def test_console_script_help_lists_every_command():
     exe = Path(sys.executable).parent / "auditor"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "auditor.cli"]

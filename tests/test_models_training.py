@@ -9,14 +9,15 @@ import scenes_vision2 as scenes
 from auditor import training
 
 
-def _write_set(root, n=6, seed=0):
+def _write_set(root, n=6, seed=0, side=1280):
     photos = []
+    f = side / 640  # the scenes are 640 x 480
     for i in range(n):
         img, persons, rusts, area = scenes.scene(seed + i)
-        big = np.asarray(Image.fromarray(img).resize((1280, 960)))  # labels are in the original's pixels
+        big = np.asarray(Image.fromarray(img).resize((side, side * 3 // 4)))  # labels are in the original's pixels
         (root / "p").mkdir(parents=True, exist_ok=True)
         Image.fromarray(big).save(root / "p" / f"{i}.jpg", quality=90)
-        xywh = lambda b: [2 * b[0], 2 * b[1], 2 * (b[2] - b[0]), 2 * (b[3] - b[1])]  # noqa: E731
+        xywh = lambda b: [f * b[0], f * b[1], f * (b[2] - b[0]), f * (b[3] - b[1])]  # noqa: E731
         photos.append({"file": f"p/{i}.jpg", "area": area, "truth": {
             "clean": {"clean": not rusts, "defects": [{"kind": "rust", "box": xywh(b)} for b in rusts]},
             "people": {"count": len(persons), "persons": [{"box": xywh(b), "role": None, "badge": None} for b in persons]},
@@ -26,16 +27,24 @@ def _write_set(root, n=6, seed=0):
 
 
 def test_read_samples_scales_boxes_to_the_decoded_photo(tmp_path):
-    root = _write_set(tmp_path / "set", n=2, seed=5)
+    root = _write_set(tmp_path / "set", n=2, seed=5, side=1600)
     samples = training.read_samples(root)
     _, persons, rusts, area = scenes.scene(5)
     s = samples[0]
     rgb, scale = s.load()
-    assert rgb.shape[:2] == (768, 1024) and abs(scale - 0.8) < 1e-6  # decoded at the training side
+    assert rgb.shape[:2] == (960, 1280) and abs(scale - 0.8) < 1e-6  # decoded at the training side
     assert s.area == area
     assert len(s.persons) == len(persons)
     for got, want in zip(s.persons, persons):
-        np.testing.assert_allclose(got, [2 * v for v in want])
+        np.testing.assert_allclose(got, [2.5 * v for v in want])
+
+
+def test_a_photo_of_the_training_side_decodes_as_it_is(tmp_path):
+    root = _write_set(tmp_path / "set", n=1, seed=5, side=1280)
+    rgb, scale = training.read_samples(root)[0].load()
+    assert rgb.shape[:2] == (960, 1280) and scale == 1.0
+    want = np.asarray(Image.open(root / "p" / "0.jpg").convert("RGB"))
+    assert np.array_equal(rgb, want)
 
 
 def test_unlabelled_parts_stay_unlabelled(tmp_path):

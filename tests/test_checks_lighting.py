@@ -85,6 +85,28 @@ def test_mostly_clipped_is_overexposed(brand):
     assert r.values["exposure"] == "overexposed"
 
 
+def test_bright_all_over_without_much_clipping_is_overexposed(brand):
+    # a washed-out frame: everything a stop too bright, but only a little of it clipped white
+    rgb = textured(mean=205, spread=18)
+    r = run_check("lighting.exposure", context(brand, rgb))
+    assert r.values["clipped"] < r.thresholds["over_clipped"]
+    assert r.values["exposure"] == "overexposed", r.message
+
+
+def test_blown_sky_over_a_normal_foreground_is_not_overexposed(brand):
+    # backlight: a quarter of the frame is clipped sky, the street below is exposed normally
+    rgb = textured(mean=95, spread=25)
+    rgb[: rgb.shape[0] // 4] = 255
+    r = run_check("lighting.exposure", context(brand, rgb))
+    assert r.values["clipped"] > r.thresholds["over_clipped"]
+    assert r.values["exposure"] == "ok", r.message
+    # the same clipped share over bright mid-tones is overexposure
+    rgb = textured(mean=170, spread=25)
+    rgb[: rgb.shape[0] // 4] = 255
+    r = run_check("lighting.exposure", context(brand, rgb))
+    assert r.values["exposure"] == "overexposed", r.message
+
+
 def test_lit_night_scene_is_not_called_dark(brand):
     rgb, _ = night_street(True)
     rgb = np.clip(rgb.astype(int) + 35, 0, 255).astype(np.uint8)  # a correctly exposed night shot

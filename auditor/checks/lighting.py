@@ -76,8 +76,14 @@ def luma_stats(ctx: PhotoContext) -> LumaStats:
         "dark_mean_no_highlights": 68.0,  # ... or under this when nothing in the frame is bright
         "lights_p995": 180.0,  # brightest 0.5% at least this bright: light sources in view
         "no_highlights_p995": 150.0,
-        "over_clipped": 0.20,  # share of clipped pixels that makes a photo overexposed
-        "over_median": 215.0,  # or a median this bright
+        # Overexposed: the frame as a whole about a stop above a phone's metering target (mean luma
+        # ~120) ...
+        "over_mean": 185.0,
+        "over_median": 215.0,  # ... or its median this bright ...
+        # ... or this share clipped white over mid-tones that are not dark. A blown sky over a
+        # correctly exposed or dark foreground is backlight, not overexposure.
+        "over_clipped": 0.20,
+        "over_clipped_min_median": 128.0,
     },
 )
 def exposure(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
@@ -90,11 +96,15 @@ def exposure(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
         dark_limit = params["dark_mean"]
     values = {"mean_luma": round(st.mean, 1), "p5": round(st.p5, 1), "p50": round(st.p50, 1),
               "p95": round(st.p95, 1), "p995": round(st.p995, 1), "clipped": round(st.clipped, 4)}
-    thresholds = {"dark_mean": dark_limit, "over_clipped": params["over_clipped"], "over_median": params["over_median"]}
-    if st.clipped > params["over_clipped"] or st.p50 > params["over_median"]:
-        margin = max(st.clipped - params["over_clipped"], (st.p50 - params["over_median"]) / 255)
+    thresholds = {"dark_mean": dark_limit, "over_mean": params["over_mean"], "over_median": params["over_median"],
+                  "over_clipped": params["over_clipped"], "over_clipped_min_median": params["over_clipped_min_median"]}
+    clipped_over_bright = st.clipped > params["over_clipped"] and st.p50 >= params["over_clipped_min_median"]
+    if st.mean >= params["over_mean"] or st.p50 > params["over_median"] or clipped_over_bright:
+        margin = max((st.mean - params["over_mean"]) / 60, (st.p50 - params["over_median"]) / 255,
+                     (st.clipped - params["over_clipped"]) if clipped_over_bright else 0.0)
         return CheckResult("lighting.exposure", Verdict.FAIL, confidence=_conf(margin * 4),
-                           message=f"overexposed: {st.clipped:.0%} of the photo is clipped white, median luma {st.p50:.0f}",
+                           message=f"overexposed: mean luma {st.mean:.0f}, median {st.p50:.0f}, "
+                                   f"{st.clipped:.0%} of the photo clipped white",
                            values={"exposure": "overexposed", **values}, thresholds=thresholds)
     if st.mean < dark_limit:
         return CheckResult("lighting.exposure", Verdict.FAIL, confidence=_conf((dark_limit - st.mean) / 15),

@@ -9,6 +9,7 @@ import pytest
 
 from auditor.brandpack import load_brand
 from auditor.checks import PhotoContext, run_check
+from auditor.checks.registry import CHECKS
 from auditor.ocr import TextLine
 from auditor.types import ExifFacts, Photo, Region, Verdict
 
@@ -245,6 +246,18 @@ def test_dim_panel_text_is_read_after_stretching():
     win = gray[157:215, 67:293]
     assert np.percentile(win, 98) - np.percentile(win, 2) < 60  # dim: letters a few levels off the face
     assert any("entrance" in normalise(l.text) for l in read_dim_panel(win))
+
+
+def test_dim_panels_are_remembered_per_parameters(brand):
+    """Two signs_lit items with different settings on one photo each get their own re-read."""
+    from auditor.checks.lighting import dim_sign_panels
+
+    rgb, _ = night_street(False)
+    ctx = context(brand, rgb)
+    params = dict(CHECKS["lighting.signs_lit"].defaults)
+    assert dim_sign_panels(ctx, {**params, "max_panels": 0}) == []
+    read = dim_sign_panels(ctx, params)
+    assert [text for _, text, _ in read] == ["AURORA"]
 
 
 @pytest.mark.parametrize("panel_lit, verdict", [(False, Verdict.FAIL), (True, Verdict.PASS)])

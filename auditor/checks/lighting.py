@@ -318,8 +318,9 @@ def dim_sign_panels(ctx: PhotoContext, params: Mapping[str, Any]) -> list[tuple[
     """
     from auditor import ocr
 
-    if "_dim_panels" in ctx._cache:
-        return ctx._cache["_dim_panels"]
+    key = "_dim_panels:" + ",".join(str(params[k]) for k in ("max_panels", "min_luma", "min_contrast", "panel_text_confidence"))
+    if key in ctx._cache:
+        return ctx._cache[key]
     gray = ctx.gray
     read = [line.region.center for line in ctx.get("text") or () if line.kind == "line"]
     out: list[tuple[Panel, str, float]] = []
@@ -339,7 +340,7 @@ def dim_sign_panels(ctx: PhotoContext, params: Mapping[str, Any]) -> list[tuple[
         if lines:
             best = max(lines, key=lambda l: (brand_text(ctx, l.text) is not None, l.confidence))
             out.append((p, best.text, best.confidence))
-    ctx._cache["_dim_panels"] = out
+    ctx._cache[key] = out
     return out
 
 

@@ -99,12 +99,21 @@ def _card(img, x, y, w, h):
     cv2.line(img, (x + 3, y + 2 * h // 3), (x + w - 4, y + 2 * h // 3), (30, 30, 30), 1)
 
 
-def test_a_watch_on_a_wrist_across_the_body_is_not_a_badge_and_a_card_on_the_chest_is():
-    fh = fw = 120
-    cx, chin = 320, 180
+FACE, CX, CHIN = 120, 320, 180  # face height = width (px), its centre x and its chin y in the scenes below
+
+
+def _suited_person():
+    """(image, torso frame, face box, the suit's Lab colour) of a suited person on a light wall."""
     img = np.full((900, 640, 3), 215, np.uint8)
-    frame = _suited_torso(img, cx, chin, fh, fw)
-    face = (cx - fw / 2, chin - fh, cx + fw / 2, chin)
+    frame = _suited_torso(img, CX, CHIN, FACE, FACE)
+    face = (CX - FACE / 2, CHIN - FACE, CX + FACE / 2, CHIN)
+    suit = tuple(float(v) for v in _lab(np.array([[SUIT]], np.uint8))[0, 0])
+    return img, frame, face, suit
+
+
+def test_a_watch_on_a_wrist_across_the_body_is_not_a_badge_and_a_card_on_the_chest_is():
+    fh, cx, chin = FACE, CX, CHIN
+    img, frame, face, shirt = _suited_person()
     # arms crossed below the chest: a sleeve across the body, a white shirt cuff and a steel watch at the wrist
     y = int(chin + 1.55 * fh)
     cv2.rectangle(img, (cx - 170, y - 35), (cx + 170, y + 35), (30, 32, 36), -1)
@@ -112,7 +121,6 @@ def test_a_watch_on_a_wrist_across_the_body_is_not_a_badge_and_a_card_on_the_che
     cv2.circle(img, (cx + 5, y), 17, (175, 178, 182), -1)
     cv2.circle(img, (cx + 5, y), 12, (40, 42, 46), -1)
     cv2.ellipse(img, (cx + 80, y), (35, 28), 0, 0, 360, SKIN, -1)
-    shirt = tuple(float(v) for v in _lab(np.array([[SUIT]], np.uint8))[0, 0])
     assert badge_on_chest(img, frame, face, shirt) is None
 
     _card(img, cx + 40, int(chin + 0.6 * fh), 70, 40)  # a name card on the left breast
@@ -123,14 +131,10 @@ def test_a_watch_on_a_wrist_across_the_body_is_not_a_badge_and_a_card_on_the_che
 
 
 def test_a_lapel_pin_is_not_a_name_badge():
-    fh = fw = 120
-    cx, chin = 320, 180
-    img = np.full((900, 640, 3), 215, np.uint8)
-    frame = _suited_torso(img, cx, chin, fh, fw)
-    face = (cx - fw / 2, chin - fh, cx + fw / 2, chin)
+    fh, cx, chin = FACE, CX, CHIN
+    img, frame, face, shirt = _suited_person()
     cv2.rectangle(img, (cx + 60, int(chin + 0.6 * fh)), (cx + 80, int(chin + 0.6 * fh) + 12), (240, 240, 240), -1)
     cv2.line(img, (cx + 60, int(chin + 0.6 * fh) + 6), (cx + 80, int(chin + 0.6 * fh) + 6), (180, 30, 40), 2)
-    shirt = tuple(float(v) for v in _lab(np.array([[SUIT]], np.uint8))[0, 0])
     assert badge_on_chest(img, frame, face, shirt) is None
 
 

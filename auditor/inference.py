@@ -46,14 +46,21 @@ def set_threads(n: int) -> None:
 def use_weights(path: str | Path) -> None:
     """Use head weights from `path`: a folder of <head>.pt files or a single head file.
 
-    Heads missing from a folder keep the shipped weights. The model reloads on next use.
+    Logo detectors (logo_detector_<brand>.pt, in the folder or as the file) replace that
+    brand's detector. Heads missing from a folder keep the shipped weights. The models
+    reload on next use.
     """
     global _model
     p = Path(path)
+    detectors: dict[str, Path] = {}
     if p.is_dir():
         found = {h: p / f"{h}.pt" for h in HEAD_NAMES if (p / f"{h}.pt").is_file()}
-        if not found:
-            raise FileNotFoundError(f"{p}: no head weights ({', '.join(h + '.pt' for h in HEAD_NAMES)}) in this folder")
+        detectors = _logo_detector_files(sorted(p.glob("logo_detector_*.pt")))
+        if not found and not detectors:
+            raise FileNotFoundError(f"{p}: no head weights ({', '.join(h + '.pt' for h in HEAD_NAMES)}, "
+                                    "logo_detector_<brand>.pt) in this folder")
+    elif p.is_file() and p.name.startswith("logo_detector"):
+        found, detectors = {}, _logo_detector_files([p])
     elif p.is_file():
         name, _, _ = load_head(p)
         found = {name: p}
@@ -62,14 +69,32 @@ def use_weights(path: str | Path) -> None:
     with _lock:
         _weights.update(found)
         _model = None
+    for brand_id, f in detectors.items():
+        use_logo_detector(brand_id, f)
+
+
+def _logo_detector_files(files: Sequence[Path]) -> dict[str, Path]:
+    """brand id -> file, for logo detector weights files (each loaded once: a foreign or corrupt file raises)."""
+    from models.logo_detector import LogoDetector
+
+    out = {}
+    for f in files:
+        brand_id = LogoDetector.load(f).meta.get("brand")
+        if not brand_id:
+            raise ValueError(f"{f}: logo detector weights that name no brand")
+        out[brand_id] = f
+    return out
 
 
 def reset_weights() -> None:
-    """Back to the shipped weights (models/weights/)."""
+    """Back to the shipped weights (models/weights/), logo detectors included."""
     global _model
     with _lock:
         _weights.clear()
         _model = None
+    with _logo_lock:
+        _logo_detector_paths.clear()
+        _logo_detectors.clear()
 
 
 def get_model() -> NetModel:

@@ -44,3 +44,26 @@ def test_batched_outputs_match_single(inference):
         assert out.area_probs.shape == (8,) and abs(out.area_probs.sum() - 1) < 1e-5
         assert out.defect_prob.shape[0] == 7 and 0 <= out.defect_prob.min() and out.defect_prob.max() <= 1
         assert out.person_boxes_xyxy.shape[1] == 4 and len(out.person_scores) == len(out.person_boxes_xyxy)
+
+
+def test_logo_detector_weights_are_switched_and_reset_by_the_same_calls(inference, tmp_path):
+    """`auditor evaluate --weights DIR` after `auditor train --head logo`: the brand's detector is the new one."""
+    import shutil
+
+    from models.logo_detector import weights_path
+
+    new = tmp_path / "logo_detector_demo.pt"
+    shutil.copyfile(weights_path("demo"), new)
+    try:
+        inference.use_weights(tmp_path)
+        assert inference._logo_detector_paths == {"demo": new}
+        inference.reset_weights()
+        assert inference._logo_detector_paths == {}
+        inference.use_weights(new)
+        assert inference._logo_detector_paths == {"demo": new}
+        (tmp_path / "logo_detector_bad.pt").write_bytes(b"not torch")
+        with pytest.raises(Exception):
+            inference.use_weights(tmp_path)
+    finally:
+        inference.reset_weights()
+        inference.use_weights(scenes.tiny_weights())

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ _S8_BLOCK, _S16_BLOCK = 4, 7  # last block of the stride-8 and of the 80-channel
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 TRAIN_SIZE = (320, 240)  # training scenes are smaller than the input (the head is convolutional): more marks per second
 REFINE_SIDE, REFINE_GROW = 192, 2.4  # a proposal is looked at again in a crop 2.4x its size, at 192 px (mark ~80 px)
+RENDER_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 0  # rendering (~55 ms a scene) overlaps the backbone (~60 ms)
 MIN_PX, MAX_PX = 9.0, 200.0  # long side of a rendered mark at INPUT_SIZE (2% .. 40% of the width)
 
 
@@ -421,29 +423,66 @@ def pack_artwork(brand) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return current + white[:1], negatives
 
 
-def _render_set(seed: int, n: int, deadline: float, current, negatives, extractor, log) -> dict:
-    rng = np.random.default_rng(seed)
-    feats, tgts, boxes, pending = [], [], [], []
+RENDER_CHUNK = 8  # scenes per render job (one backbone batch); each chunk has its own generator
 
-    def flush():
-        if pending:
-            x = torch.stack([torch.from_numpy(p[0]).permute(2, 0, 1).float().sub_(127.0).div_(128.0) for p in pending])
+
+def _render_chunk(seed: int, chunk: int, current, negatives) -> list[tuple[np.ndarray, list[np.ndarray]]]:
+    rng = np.random.default_rng([seed, chunk])
+    return [compose_scene(rng, current, negatives, TRAIN_SIZE) for _ in range(RENDER_CHUNK)]
+
+
+_worker_art: tuple = ()
+
+
+def _init_render_worker(current, negatives) -> None:
+    global _worker_art
+    cv2.setNumThreads(1)
+    _worker_art = (current, negatives)
+
+
+def _render_chunk_in_worker(job: tuple[int, int]):
+    return _render_chunk(job[0], job[1], *_worker_art)
+
+
+def _rendered_chunks(seed: int, current, negatives, workers: int):
+    """Chunks of rendered scenes, in order; rendered `workers` processes ahead of the caller
+    (the same scenes with or without workers: each chunk's generator is seeded by its index)."""
+    if workers <= 0:
+        chunk = 0
+        while True:
+            yield _render_chunk(seed, chunk, current, negatives)
+            chunk += 1
+    import multiprocessing
+
+    ahead = 2 * workers  # bounded: at most this many rendered chunks wait for the backbone
+    with multiprocessing.get_context("spawn").Pool(workers, _init_render_worker, (current, negatives)) as pool:
+        pending = [pool.apply_async(_render_chunk_in_worker, ((seed, c),)) for c in range(ahead)]
+        chunk = ahead
+        while True:
+            done = pending.pop(0).get()
+            pending.append(pool.apply_async(_render_chunk_in_worker, ((seed, chunk),)))
+            chunk += 1
+            yield done
+
+
+def _render_set(seed: int, n: int, deadline: float, current, negatives, extractor, log, workers: int = 0) -> dict:
+    """Render up to `n` scenes (whole chunks) until `deadline`, and embed them with `extractor`."""
+    feats, tgts, boxes = [], [], []
+    chunks = _rendered_chunks(seed, current, negatives, workers)
+    try:
+        while len(boxes) < n:
+            if boxes and time.monotonic() > deadline:  # at least one batch, however short the budget
+                break
+            scenes = next(chunks)
+            x = torch.stack([torch.from_numpy(img).permute(2, 0, 1).float().sub_(127.0).div_(128.0) for img, _ in scenes])
             feats.append(extractor(x).half())
-            for _, b in pending:
+            for _, b in scenes:
                 tgts.append(torch.from_numpy(targets(b, (TRAIN_SIZE[1], TRAIN_SIZE[0]))))
                 boxes.append([list(map(float, bb)) for bb in b])
-            pending.clear()
-
-    for i in range(n):
-        if i >= 8 and time.monotonic() > deadline:  # at least one batch, however short the budget
-            break
-        img, b = compose_scene(rng, current, negatives, TRAIN_SIZE)
-        pending.append((img, b))
-        if len(pending) >= 8:
-            flush()
-        if (i + 1) % 100 == 0:
-            log(f"  seed {seed}: {i + 1} scenes")
-    flush()
+            if len(boxes) % 400 == 0:
+                log(f"  seed {seed}: {len(boxes)} scenes")
+    finally:
+        chunks.close()  # stops the render workers
     return {"feats": torch.cat(feats), "targets": torch.stack(tgts), "boxes": boxes}
 
 
@@ -473,8 +512,11 @@ def evaluate(head: DetectorHead, data: dict, threshold: float = 0.3) -> dict:
 
 
 def train(brand_id: str = "demo", out: Path | None = None, minutes: float = 16.0, seed: int = 1,
-          threads: int | None = None, log=print, command: str | None = None) -> dict:
-    """Render scenes from the pack's artwork, embed them once, train the head; write weights + card."""
+          threads: int | None = None, log=print, command: str | None = None, render_workers: int | None = None) -> dict:
+    """Render scenes from the pack's artwork, embed them once, train the head; write weights + card.
+
+    Scenes are rendered in `render_workers` processes (default RENDER_WORKERS) beside the backbone;
+    0 renders in this process. The budget is wall time: a faster or idler machine sees more scenes."""
     from auditor.brandpack import load_brand
     from auditor.checks.logo import artwork_sha256
 
@@ -490,9 +532,10 @@ def train(brand_id: str = "demo", out: Path | None = None, minutes: float = 16.0
         out = out / f"logo_detector_{brand.id}.pt"
     extractor = EarlyFeatures().eval()
     log(f"rendering validation scenes for '{brand.id}' ...")
-    val = _render_set(seed + 100_003, 200, t0 + 0.06 * budget, current, negatives, extractor, log)
+    workers = RENDER_WORKERS if render_workers is None else render_workers
+    val = _render_set(seed + 100_003, 200, t0 + 0.06 * budget, current, negatives, extractor, log, workers)
     log(f"rendering training scenes ({len(val['boxes'])} validation scenes done, {time.monotonic() - t0:.0f} s) ...")
-    tr = _render_set(seed, 100_000, t0 + 0.55 * budget, current, negatives, extractor, log)
+    tr = _render_set(seed, 100_000, t0 + 0.55 * budget, current, negatives, extractor, log, workers)
     n_tr = len(tr["boxes"])
     log(f"  {n_tr} training scenes, {sum(map(len, tr['boxes']))} marks ({time.monotonic() - t0:.0f} s)")
     head = DetectorHead()

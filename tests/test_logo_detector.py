@@ -201,6 +201,24 @@ def test_train_logo_writes_loadable_weights_and_a_model_card(tmp_path):
     assert isinstance(det.detect(np.zeros((300, 400, 3), np.uint8)), list)
 
 
+def test_training_scenes_are_the_same_rendered_in_a_worker_or_in_process():
+    from models.logo_detector import _rendered_chunks, pack_artwork
+
+    current, negatives = pack_artwork(load_brand("demo"))
+    here, there = _rendered_chunks(5, current, negatives, 0), _rendered_chunks(5, current, negatives, 1)
+    try:
+        for _ in range(2):
+            a, b = next(here), next(there)
+            assert len(a) == len(b) > 0
+            for (img_a, boxes_a), (img_b, boxes_b) in zip(a, b):
+                assert np.array_equal(img_a, img_b)
+                assert np.array_equal(np.reshape(boxes_a, (-1, 4)), np.reshape(boxes_b, (-1, 4)))
+        assert not np.array_equal(a[0][0], a[1][0])  # each scene its own
+    finally:
+        here.close()
+        there.close()
+
+
 def test_cli_train_logo_for_an_unknown_brand_is_a_usage_error(tmp_path):
     from click.testing import CliRunner
 

@@ -64,7 +64,7 @@ def test_rust_on_thin_railing_bars_is_confirmed_over_the_region_not_per_cell():
     assert rust and res.values["clean"] is False
     m = rust[0].measured
     assert m["rust_evidence"] >= 0.7 and m["rust_colour_share"] > 0.05 and m["lightness"] >= 25
-    assert rust[0].region is not None and rust[0].thresholds["threshold"] == 0.65
+    assert rust[0].region is not None and rust[0].thresholds["threshold"] == res.thresholds["kind_thresholds"]["rust"]
 
 
 def test_head_rust_on_a_clean_grey_railing_is_vetoed_by_colour():

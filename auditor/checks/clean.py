@@ -69,7 +69,7 @@ def zoom_for_photos(contexts) -> list[ZoomLook | None]:
         # head probability that makes a cell a defect, and per-kind overrides (chosen on the
         # generated validation split, models/weights/clean.md)
         "threshold": 0.65,
-        "kind_thresholds": {"damage": 0.5, "dead_greenery": 0.4, "litter": 0.8},
+        "kind_thresholds": {"damage": 0.5, "dead_greenery": 0.55, "dirty_glass": 0.9, "litter": 0.8, "rust": 0.75},
         # smallest region kept, as a share of the photo: a single confident cell (a bottle on the
         # floor) is about 0.0003 of the photo and must stay
         "min_share": 0.0002,
@@ -77,7 +77,7 @@ def zoom_for_photos(contexts) -> list[ZoomLook | None]:
         "zoom": True,
         "zoom_kinds": ["litter", "stain", "clutter"],
         "zoom_threshold": 0.65,
-        "zoom_kind_thresholds": {},
+        "zoom_kind_thresholds": {"litter": 0.4},
         # rust regions of the head are confirmed by the colour and texture inside the region
         "rust_min_evidence": 0.15,  # below this (in a lit region) colour overrules the head: not rust
         "rust_strong_evidence": 0.7,  # confirmed rust; cell evidence alone calls rust with rust_head_support

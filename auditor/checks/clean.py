@@ -24,7 +24,7 @@ import numpy as np
 
 from auditor.checks import netsignal
 from auditor.checks.context import batch_signal, signal
-from auditor.checks.netsignal import DEFECT_KINDS, NetOutputs, downscaled
+from auditor.checks.netsignal import DEFECT_KINDS, NetOutputs
 from auditor.checks.registry import register
 from auditor.types import CheckResult, Finding, Region, Verdict
 
@@ -118,7 +118,7 @@ def find_defects(ctx, params: Mapping[str, Any]) -> CheckResult:
     colour = None
     if "rust" in kinds:
         r = DEFECT_KINDS.index("rust")
-        colour = RustColour.measure(downscaled(ctx, 1024)[0], _person_boxes(net, (W, H)))
+        colour = RustColour.measure(ctx.downscaled(1024)[0], _person_boxes(net, (W, H)))
         cell_ev = colour.cell_evidence(prob.shape[1:])
         head = prob[r]
         # strong colour-and-texture evidence with some support from the head finds rust the head missed

@@ -21,6 +21,7 @@ from auditor.checks.registry import register
 from auditor.types import CheckResult, Finding, Region, Verdict
 
 STATS_SIDE = 256
+STATS_SOURCE_SIDE = 1024  # the shared copy the statistics are taken from
 EDGE_GRADIENT = 60.0  # Sobel magnitude (luma units) of a strong edge at STATS_SIDE
 
 
@@ -45,7 +46,8 @@ class LumaStats:
 def luma_stats(ctx: PhotoContext) -> LumaStats:
     """Statistics of the photo's luminance, memoised per photo."""
     if "_luma_stats" not in ctx._cache:
-        rgb = ctx.photo.rgb
+        # from the shared 1024 px copy (STATS_SIDE divides it): 2.5 ms instead of 21 from the working copy
+        rgb, _ = ctx.downscaled(STATS_SOURCE_SIDE)
         s = min(1.0, STATS_SIDE / max(rgb.shape[:2]))
         small = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else rgb
         g = small.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)

@@ -64,21 +64,3 @@ def net_for_photos(contexts) -> list[NetOutputs]:
     from auditor import inference
 
     return inference.run_net([c.photo.rgb for c in contexts])
-
-
-def downscaled(ctx, max_side: int = 1024) -> tuple[np.ndarray, float]:
-    """The photo's working copy shrunk to at most `max_side` px (cached per photo): (rgb, factor).
-
-    factor = small pixels per `Photo.rgb` pixel (<= 1). Colour and badge measurements of
-    the network-backed checks run on it instead of the full working copy.
-    """
-    import cv2
-
-    key = f"_rgb_max{max_side}"
-    if not ctx.has(key):
-        rgb = ctx.photo.rgb
-        f = min(1.0, max_side / max(rgb.shape[:2]))
-        small = rgb if f >= 1.0 else cv2.resize(
-            rgb, (max(1, round(rgb.shape[1] * f)), max(1, round(rgb.shape[0] * f))), interpolation=cv2.INTER_AREA)
-        ctx.seed(key, (small, small.shape[1] / rgb.shape[1]))
-    return ctx.get(key)

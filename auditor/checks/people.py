@@ -22,7 +22,7 @@ import numpy as np
 
 from auditor.checks import netsignal
 from auditor.checks.context import signal
-from auditor.checks.netsignal import NetOutputs, downscaled
+from auditor.checks.netsignal import NetOutputs
 from auditor.checks.registry import register
 from auditor.types import CheckResult, Finding, Region, Verdict
 
@@ -120,7 +120,7 @@ def persons_in_photo(ctx) -> tuple[PersonSeen, ...]:
     if net.person_boxes_xyxy is None:
         return ()
     H, W = ctx.photo.rgb.shape[:2]
-    small, f = downscaled(ctx, MEASURE_SIDE)
+    small, f = ctx.downscaled(MEASURE_SIDE)
     faces = detect_faces(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)) / f
     text_lines = ctx.get("text") if ctx.has("text") else ()
     candidates: list[tuple[tuple[float, float, float, float], float, np.ndarray | None]] = []

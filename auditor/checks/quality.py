@@ -42,9 +42,7 @@ def sharpness(gray: np.ndarray) -> float:
     },
 )
 def photo_quality(ctx: PhotoContext, params: Mapping[str, Any]) -> CheckResult:
-    rgb = ctx.photo.rgb
-    f = min(1.0, SHARPNESS_SIDE / max(rgb.shape[:2]))  # measure on a 1024 px copy, not the full working copy
-    small = cv2.resize(rgb, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else rgb
+    small, _ = ctx.downscaled(SHARPNESS_SIDE)  # measure on a 1024 px copy, not the full working copy
     gray = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY)
     sharp = sharpness(gray)
     short_side = min(ctx.photo.width, ctx.photo.height)
